@@ -1,0 +1,76 @@
+// Observe: read the server, its config, and (only when a promotion may depend on them) the metadata
+// version on disk and the peers. Never throws for an unreachable server: that is a state.
+import { runCommand, type CommandResult } from '../exec/run.js';
+import { masterArgv } from '../lizardfs/commands.js';
+import { readMasterConfig, type MasterConfig } from '../lizardfs/config.js';
+import { readServerStatus, type ServerStatus } from '../lizardfs/status.js';
+import type { Deadline } from './deadline.js';
+import type { Liveness, Observation, PeerObservation, PlanOptions, Role } from './types.js';
+
+export interface ObserveContext {
+  plan: PlanOptions;
+  metarestoreCommand: string[];
+  dataPath: string;
+  timeoutMs: number;
+  probeTimeoutMs: number;
+  peers: { host: string; port: number }[];
+  deadline: Deadline;
+  onCommand: (r: CommandResult) => void;
+}
+
+export async function observeServer(ctx: ObserveContext, config: MasterConfig, wanted: Role): Promise<Observation> {
+  const { status, result } = await readServerStatus(ctx.plan.admin, ctx.deadline.clamp(ctx.probeTimeoutMs));
+  ctx.onCommand(result);
+
+  let liveness: Liveness | null = null;
+  if (!status.reachable) liveness = await readLiveness(ctx);
+
+  const promoting = wanted === 'master' && !(status.reachable && status.personality === 'master');
+  let diskVersion: number | null = null;
+  let diskVersionError: string | null = null;
+  if (promoting && !(status.reachable && status.personality === 'shadow' && status.metadataVersion > 0)) {
+    ({ diskVersion, diskVersionError } = await readDiskVersion(ctx, config));
+  }
+
+  let peers: PeerObservation[] = [];
+  if (promoting && ctx.peers.length > 0) {
+    peers = await Promise.all(
+      ctx.peers.map(async (p) => {
+        const r = await readServerStatus({ ...ctx.plan.admin, ip: p.host, port: p.port }, ctx.deadline.clamp(ctx.probeTimeoutMs));
+        ctx.onCommand(r.result);
+        return { address: `${p.host}:${p.port}`, status: r.status };
+      }),
+    );
+  }
+  return { server: status, liveness, config, diskVersion, diskVersionError, peers };
+}
+
+export async function readLiveness(ctx: ObserveContext): Promise<Liveness> {
+  const mode = ctx.plan.master;
+  const r = await runCommand(masterArgv(mode, 'isalive'), { timeoutMs: ctx.deadline.clamp(ctx.probeTimeoutMs) });
+  ctx.onCommand(r);
+  if (r.exitCode === 0) return 'alive';
+  if (r.exitCode === 1) return 'dead';
+  if (r.exitCode === 2) return 'refused';
+  return 'unknown';
+}
+
+async function readDiskVersion(ctx: ObserveContext, config: MasterConfig): Promise<{ diskVersion: number | null; diskVersionError: string | null }> {
+  const dataPath = config.dataPath ?? ctx.dataPath;
+  const r = await runCommand([...ctx.metarestoreCommand, '-g', '-d', dataPath], { timeoutMs: ctx.deadline.clamp(ctx.timeoutMs) });
+  ctx.onCommand(r);
+  const text = r.stdout.trim().split('\n').pop()?.trim() ?? '';
+  if (r.exitCode === 0 && /^\d+$/.test(text)) return { diskVersion: Number(text), diskVersionError: null };
+  const why = r.spawnError ?? (r.timedOut ? 'timed out' : `exit ${r.exitCode}: ${r.stderr.trim() || text}`);
+  return { diskVersion: null, diskVersionError: `${ctx.metarestoreCommand.join(' ')} -g -d ${dataPath}: ${why}` };
+}
+
+export function configOrError(path: string): { config: MasterConfig } | { error: string } {
+  try {
+    return { config: readMasterConfig(path) };
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}
+
+export type { ServerStatus };

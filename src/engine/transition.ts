@@ -1,0 +1,285 @@
+// observe -> plan -> act -> verify, under the per-server lock, with one deadline for all of it.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Settings } from '../cli/options.js';
+import { formatArgv, type CommandResult } from '../exec/run.js';
+import { ConfigError, readMasterConfig, type MasterConfig } from '../lizardfs/config.js';
+import type { ServerStatus } from '../lizardfs/status.js';
+import { RunLogger } from '../log/logger.js';
+import { executeSteps, type StepRecord } from './act.js';
+import { Deadline } from './deadline.js';
+import { lockKey, TransitionLock } from './lock.js';
+import { observeServer } from './observe.js';
+import { planTransition } from './plan.js';
+import { EXIT, type Observation, type Outcome, type Plan, type PlanOptions, type Role } from './types.js';
+
+export interface TransitionRequest {
+  command: 'notify' | 'promote' | 'demote';
+  /** The keepalived state as given (notify only). */
+  event: string | null;
+  wanted: Role;
+  ip: string;
+  port: number;
+}
+
+export interface TransitionReport {
+  command: TransitionRequest['command'];
+  event: string | null;
+  wanted: Role;
+  server: { ip: string; port: number };
+  startedAt: string;
+  caller: Caller;
+  config: { path: string; mode: string; personality: string } | null;
+  observed: (Omit<Observation, 'config'> & { config?: never }) | null;
+  plan: Omit<Plan, 'wanted'> | null;
+  steps: StepRecord[];
+  final: ServerStatus | null;
+  outcome: Outcome;
+  message: string;
+  exitCode: number;
+  elapsedMs: number;
+  dryRun: boolean;
+  signals: string[];
+}
+
+export interface Caller {
+  pid: number;
+  ppid: number;
+  parent: string | null;
+  user: string;
+}
+
+export function planOptions(s: Settings, ip: string, port: number): PlanOptions {
+  return {
+    method: s.method,
+    force: s.force,
+    serviceManager: s.serviceManager,
+    master: { masterCommand: s.masterCommand, configPath: s.configPath, mode: 'classic', lockTimeoutSec: s.lockTimeoutSec },
+    admin: { adminCommand: s.adminCommand, ip, port },
+    systemd: { unit: s.unit, envFile: s.envFile, systemctl: s.systemctl },
+  };
+}
+
+export async function runTransition(req: TransitionRequest, s: Settings): Promise<TransitionReport> {
+  const deadline = new Deadline(s.deadlineMs);
+  const context = `${req.command}${req.event ? ` ${req.event}` : ''} ${req.ip}:${req.port}`;
+  const log = new RunLogger({ syslog: s.syslog, logFile: s.logFile, verbose: s.verbose, context });
+  let secret: string | null = null;
+  const redact = (text: string) => (secret ? text.split(secret).join('***') : text);
+  const report: TransitionReport = {
+    command: req.command,
+    event: req.event,
+    wanted: req.wanted,
+    server: { ip: req.ip, port: req.port },
+    startedAt: new Date().toISOString(),
+    caller: whoCalled(),
+    config: null,
+    observed: null,
+    plan: null,
+    steps: [],
+    final: null,
+    outcome: 'failed',
+    message: '',
+    exitCode: EXIT.failed,
+    elapsedMs: 0,
+    dryRun: s.dryRun,
+    signals: [],
+  };
+
+  // keepalived SIGTERMs running hooks when it stops or reloads. A half-done restart is the worst
+  // outcome, so signals are noted and the transition finishes (bounded by --deadline).
+  const onSignal = (sig: NodeJS.Signals) => {
+    report.signals.push(sig);
+    log.warn(`received ${sig}: finishing the transition first (at most ${(deadline.remainingMs() / 1000).toFixed(1)} s more)`);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGHUP', onSignal);
+
+  const finish = (outcome: Outcome, exitCode: number, message: string) => {
+    report.outcome = outcome;
+    report.exitCode = exitCode;
+    report.message = redact(message);
+    report.elapsedMs = Math.round(deadline.elapsedMs());
+  };
+  const onCommand = (r: CommandResult) => {
+    const what = r.timedOut ? 'timed out' : r.spawnError ? r.spawnError : `exit ${r.exitCode ?? r.signal}`;
+    log.debug(`ran ${formatArgv(r.argv)}: ${what} in ${r.durationMs} ms${r.stderr.trim() ? `; stderr: ${redact(r.stderr.replace(/\0/g, '').trim())}` : ''}`);
+  };
+
+  let lock: TransitionLock | null = null;
+  let arrival: ReturnType<TransitionLock['arrive']> | null = null;
+  let handle: Awaited<ReturnType<TransitionLock['acquire']>> = null;
+  try {
+    log.info(`wanted role ${req.wanted}${s.dryRun ? ' (dry run)' : ''}; called by ${report.caller.parent ?? 'unknown'} (pid ${report.caller.ppid}, user ${report.caller.user})`);
+
+    let config: MasterConfig;
+    try {
+      config = readMasterConfig(s.configPath);
+    } catch (e) {
+      if (e instanceof ConfigError) {
+        log.error(`refused: ${e.message}`);
+        finish('refused', EXIT.badInput, e.message);
+        return report;
+      }
+      throw e;
+    }
+    secret = config.adminPassword;
+    report.config = { path: config.path, mode: config.mode, personality: config.personality };
+    const opts = planOptions(s, req.ip, req.port);
+    opts.master.mode = config.mode;
+
+    if (!s.dryRun) {
+      try {
+        fs.mkdirSync(s.stateDir, { recursive: true, mode: 0o755 });
+      } catch (e) {
+        finish('failed', EXIT.failed, `cannot create state dir ${s.stateDir}: ${(e as Error).message}`);
+        return report;
+      }
+      lock = new TransitionLock(s.stateDir, lockKey(req.ip, req.port));
+      arrival = lock.arrive();
+      handle = await lock.acquire(deadline.remainingMs(), arrival);
+      if (!handle) {
+        finish('failed', EXIT.failed, `another transition (pid ${lock.holder() ?? '?'}) held the lock for the whole ${(s.deadlineMs / 1000).toFixed(1)} s deadline`);
+        return report;
+      }
+      const newer = lock.superseded(arrival);
+      if (newer) {
+        finish('superseded', EXIT.superseded, `superseded: ${newer}; not acting on this older event`);
+        log.notice(report.message);
+        return report;
+      }
+    }
+
+    const observation = await observeServer(
+      {
+        plan: opts,
+        metarestoreCommand: s.metarestoreCommand,
+        dataPath: s.dataPath,
+        timeoutMs: s.timeoutMs,
+        probeTimeoutMs: s.probeTimeoutMs,
+        peers: s.peers,
+        deadline,
+        onCommand,
+      },
+      config,
+      req.wanted,
+    );
+    const { config: _omit, ...observedRest } = observation;
+    report.observed = observedRest;
+    log.info(`observed: ${describeStatus(observation.server)}${observation.liveness ? `, isalive: ${observation.liveness}` : ''}${observation.diskVersion !== null ? `, on-disk metadata version ${observation.diskVersion}` : ''}; config ${config.mode}${config.mode === 'classic' ? ` (PERSONALITY = ${config.personality})` : ''}`);
+
+    const plan = planTransition(req.wanted, observation, opts);
+    const { wanted: _w, ...planRest } = plan;
+    report.plan = planRest;
+    for (const n of plan.notes) log.info(n);
+
+    if (plan.outcome === 'refused') {
+      const code = plan.refusal === 'config' || plan.refusal === 'method' ? EXIT.badInput : EXIT.refused;
+      log.error(`refused: ${plan.reason}`);
+      finish('refused', code, plan.reason);
+      return report;
+    }
+    if (plan.outcome === 'nothing-to-do') {
+      log.info(`nothing to do: ${plan.reason}`);
+      finish('nothing-to-do', EXIT.ok, `nothing to do: ${plan.reason}`);
+      return report;
+    }
+    log.info(`plan: ${plan.reason}; ${plan.steps.map((st) => (st.kind === 'run' ? formatArgv(st.argv) : st.description)).join(' -> ')}`);
+    if (s.dryRun) {
+      finish('dry-run', EXIT.ok, `nothing changed; the plan above would run (${plan.reason})`);
+      return report;
+    }
+
+    const result = await executeSteps(plan.steps, {
+      timeoutMs: s.timeoutMs,
+      probeTimeoutMs: s.probeTimeoutMs,
+      deadline,
+      adminPassword: config.adminPassword,
+      admin: opts.admin,
+      verifyIntervalMs: 200,
+      onCommand,
+      onStep: (r) => {
+        const line = `${r.ok ? 'done' : 'FAILED'}: ${r.argv ? formatArgv(r.argv) : r.description} (${r.durationMs} ms)${r.recovery ? `; ${r.recovery}` : ''}${r.error ? `; ${r.error}` : ''}`;
+        if (r.ok) log.info(redact(line));
+        else log.error(redact(line));
+      },
+    });
+    report.steps = result.records.map((r) => ({ ...r, ...(r.stderr !== undefined ? { stderr: redact(r.stderr) } : {}), ...(r.error ? { error: redact(r.error) } : {}) }));
+    report.final = result.final ?? null;
+    if (result.ok) {
+      const verb = req.wanted === 'master' ? 'promoted to master' : 'demoted to shadow';
+      finish('done', EXIT.ok, `${plan.method === 'config-only' ? 'config updated' : verb} (${plan.method})`);
+      log.notice(`${report.message} in ${(report.elapsedMs / 1000).toFixed(2)} s`);
+    } else {
+      finish('failed', EXIT.failed, result.error ?? 'transition failed');
+      log.error(`transition failed: ${report.message}`);
+    }
+    return report;
+  } catch (e) {
+    finish('failed', EXIT.failed, `internal error: ${(e as Error).message}`);
+    log.error(report.message);
+    return report;
+  } finally {
+    if (!report.elapsedMs) report.elapsedMs = Math.round(deadline.elapsedMs());
+    if (handle && lock) {
+      if (report.outcome !== 'superseded') {
+        try {
+          handle.markApplied();
+          appendHistory(s.stateDir, report);
+        } catch (e) {
+          log.warn(`cannot record history: ${(e as Error).message}`);
+        }
+      }
+      handle.release();
+    }
+    if (lock && arrival) lock.leave(arrival);
+    await log.close();
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    process.off('SIGHUP', onSignal);
+  }
+}
+
+export function describeStatus(st: ServerStatus): string {
+  if (!st.reachable) return `not answering (${st.reason})`;
+  if (st.personality === 'unknown') return `answering with an unknown personality, metadata version ${st.metadataVersion}`;
+  return `${st.personality} ${st.serverStatus}, metadata version ${st.metadataVersion}`;
+}
+
+function whoCalled(): Caller {
+  let parent: string | null = null;
+  try {
+    parent = fs.readFileSync(`/proc/${process.ppid}/comm`, 'utf8').trim();
+  } catch {
+    parent = null;
+  }
+  let user = 'unknown';
+  try {
+    user = process.env.SUDO_USER ? `${os.userInfo().username} (sudo by ${process.env.SUDO_USER})` : os.userInfo().username;
+  } catch {
+    // No passwd entry.
+  }
+  return { pid: process.pid, ppid: process.ppid, parent, user };
+}
+
+export const HISTORY_FILE = 'history.jsonl';
+
+function appendHistory(stateDir: string, r: TransitionReport): void {
+  const entry = {
+    time: r.startedAt,
+    command: r.command,
+    event: r.event,
+    wanted: r.wanted,
+    server: `${r.server.ip}:${r.server.port}`,
+    observed: r.observed ? describeStatus(r.observed.server) : null,
+    steps: r.steps.map((st) => ({ step: st.argv ? formatArgv(st.argv) : st.description, ok: st.ok, ms: st.durationMs, ...(st.error ? { error: st.error } : {}) })),
+    outcome: r.outcome,
+    message: r.message,
+    exitCode: r.exitCode,
+    durationMs: r.elapsedMs,
+    caller: r.caller,
+  };
+  fs.appendFileSync(path.join(stateDir, HISTORY_FILE), `${JSON.stringify(entry)}\n`, { mode: 0o644 });
+}
