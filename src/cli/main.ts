@@ -2,7 +2,7 @@
 // print the result, set the exit code.
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, type Role } from '../engine/types.js';
-import { check, DEFAULTS, ENV, InputError, ipSchema, portSchema, resolveSettings, STATE_ROLES, stateSchema, type RawOptions, type Settings } from './options.js';
+import { check, countSchema, DEFAULTS, ENV, InputError, ipSchema, portSchema, resolveSettings, STATE_ROLES, stateSchema, type RawOptions, type Settings } from './options.js';
 
 const VERSION = '0.1.0';
 
@@ -196,6 +196,24 @@ export function buildProgram(env: NodeJS.ProcessEnv = process.env): Command {
     }
     process.exitCode = healthy ? EXIT.ok : EXIT.failed;
   });
+
+  program
+    .command('history')
+    .description('Show the audit trail of transitions on this host (newest last)')
+    .option('-n, --lines <count>', 'how many entries (default 20)')
+    .option('--state-dir <path>', `where the history lives (default ${DEFAULTS.stateDir}) [${ENV.stateDir}]`)
+    .option('--json', 'print JSON lines as recorded')
+    .action(async (raw: { lines?: string; stateDir?: string; json?: boolean }) => {
+      const n = raw.lines === undefined ? 20 : check(countSchema, raw.lines, '--lines');
+      const s = resolveSettings({ ...(raw.stateDir !== undefined ? { stateDir: raw.stateDir } : {}), ...(raw.json ? { json: true } : {}) }, env);
+      const { readHistory, renderHistory } = await import('./history.js');
+      const entries = readHistory(s.stateDir, n);
+      if (s.json) print(entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
+      else {
+        const { colours } = await import('./output.js');
+        print(renderHistory(entries, colours()));
+      }
+    });
 
   return program;
 }

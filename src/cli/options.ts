@@ -128,6 +128,12 @@ export function stateSchema(generic: boolean) {
     .refine((v): v is KeepalivedState => allowed.includes(v), `expected one of ${allowed.join(', ')} (any case)`);
 }
 
+export const countSchema = z
+  .string()
+  .regex(/^\d+$/, 'expected a whole number')
+  .transform(Number)
+  .refine((n) => n >= 1 && n <= 100000, 'expected 1 to 100000');
+
 const secondsSchema = (max: number) =>
   z
     .string()

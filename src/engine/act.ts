@@ -164,11 +164,14 @@ async function escalate(e: NonNullable<Extract<Step, { kind: 'run' }>['escalatio
 
 async function verifyRole(role: Role, ctx: ActContext): Promise<{ ok: boolean; status?: ServerStatus; error?: string }> {
   let last: ServerStatus | undefined;
+  let lastAnswer: ServerStatus | undefined;
   for (;;) {
-    if (ctx.deadline.expired()) break;
+    // A probe cut to a few ms by the deadline would only report its own timeout.
+    if (ctx.deadline.remainingMs() < 50) break;
     const { status, result } = await readServerStatus(ctx.admin, ctx.deadline.clamp(ctx.probeTimeoutMs));
     ctx.onCommand(result);
     last = status;
+    if (status.reachable) lastAnswer = status;
     if (status.reachable && status.personality === role && (role === 'shadow' || status.serverStatus === 'running')) {
       return { ok: true, status };
     }
@@ -176,6 +179,7 @@ async function verifyRole(role: Role, ctx: ActContext): Promise<{ ok: boolean; s
     if (wait <= 0) break;
     await sleep(wait);
   }
+  if (lastAnswer && last && !last.reachable) last = lastAnswer;
   const seen = !last ? 'no answer' : last.reachable ? `${last.personality} ${last.serverStatus}, metadata version ${last.metadataVersion}` : `unreachable (${last.reason})`;
   return {
     ok: false,

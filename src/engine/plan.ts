@@ -70,8 +70,9 @@ export function planTransition(wanted: Role, obs: Observation, opts: PlanOptions
       if (obs.diskVersion === null) {
         return refuse('empty-master', `cannot tell the metadata version on disk (${obs.diskVersionError ?? 'not read'}): starting a master without it may create an EMPTY file system (use --force to accept)`);
       }
-      if (obs.diskVersion === 0) {
-        return refuse('empty-master', `no metadata in RAM and none on disk (version 0): a master started now would be an EMPTY file system (use --force to accept)`);
+      // 0: no metadata file; 1: a freshly created, empty one (SaunaFS 5.8 and LizardFS alike).
+      if (obs.diskVersion <= 1) {
+        return refuse('empty-master', `no metadata in RAM and none on disk (on-disk version ${obs.diskVersion}): a master started now would be an EMPTY file system (use --force to accept)`);
       }
     }
     if (current === 'down') return startAs('master', obs, opts, notes, wanted);

@@ -41,6 +41,8 @@ export interface TransitionReport {
   elapsedMs: number;
   dryRun: boolean;
   signals: string[];
+  /** CLOCK_MONOTONIC stamp of this event's arrival: the order in which events count. */
+  arrival: string | null;
 }
 
 export interface Caller {
@@ -85,6 +87,7 @@ export async function runTransition(req: TransitionRequest, s: Settings): Promis
     elapsedMs: 0,
     dryRun: s.dryRun,
     signals: [],
+    arrival: null,
   };
 
   // keepalived SIGTERMs running hooks when it stops or reloads. A half-done restart is the worst
@@ -139,6 +142,7 @@ export async function runTransition(req: TransitionRequest, s: Settings): Promis
       }
       lock = new TransitionLock(s.stateDir, lockKey(req.ip, req.port));
       arrival = lock.arrive();
+      report.arrival = String(arrival.stamp);
       handle = await lock.acquire(deadline.remainingMs(), arrival);
       if (!handle) {
         finish('failed', EXIT.failed, `another transition (pid ${lock.holder() ?? '?'}) held the lock for the whole ${(s.deadlineMs / 1000).toFixed(1)} s deadline`);
