@@ -90,7 +90,7 @@ export function makeWorld(t, { mode = 'ha-cluster-managed', password = PASSWORD,
       }
     },
     run(args, opts = {}) {
-      return runCli(args, { env: { ...env, ...(opts.env ?? {}) }, ...opts });
+      return runCli(args, { ...opts, env: { ...env, ...(opts.env ?? {}) } });
     },
     spawn(args, opts = {}) {
       return spawn(process.execPath, [CLI, ...args], { env: { ...env, ...(opts.env ?? {}) }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -103,10 +103,10 @@ export function makeWorld(t, { mode = 'ha-cluster-managed', password = PASSWORD,
   return world;
 }
 
-export function runCli(args, { env, timeoutMs = 60_000 } = {}) {
+export function runCli(args, { env, cwd, timeoutMs = 60_000 } = {}) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
