@@ -1,0 +1,248 @@
+// Safe transitions under keepalived's real behaviour: ordering, guards, signals, timeouts, systemd, audit.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { makeWorld, masterCalls, ROOT } from './helpers.mjs';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function collect(child) {
+  return new Promise((resolve) => {
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code, signal) => {
+      let json = null;
+      try {
+        json = JSON.parse(stdout);
+      } catch {}
+      resolve({ code, signal, stdout, stderr, json });
+    });
+  });
+}
+
+async function waitFor(fn, ms, what) {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (fn()) return;
+    await sleep(20);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+test('50 concurrent notify events in random order: the server ends in the LAST event\'s role, mfsmaster actions never overlap', async (t) => {
+  const w = makeWorld(t);
+  w.serve({ personality: 'shadow', version: 10, diskVersion: 10, actionDelayMs: 150 });
+  const states = Array.from({ length: 50 }, () => (Math.random() < 0.5 ? 'MASTER' : 'BACKUP'));
+  const runs = states.map((s) => collect(w.spawn(['notify', s, '127.0.0.1', '9421', '--json', '--deadline', '180', '--method', 'restart'])));
+  const results = await Promise.all(runs);
+  for (const r of results) assert.ok(r.json, `every run printed JSON: ${r.stderr}`);
+  const last = results.reduce((a, b) => (BigInt(b.json.arrival) > BigInt(a.json.arrival) ? b : a));
+  assert.ok(['done', 'nothing-to-do'].includes(last.json.outcome), `the newest event acted: ${last.json.outcome} ${last.json.message}`);
+  assert.equal(w.server().personality, last.json.wanted, 'final role is the newest event\'s');
+  for (const r of results) {
+    assert.ok(['done', 'nothing-to-do', 'superseded'].includes(r.json.outcome), `${r.json.outcome}: ${r.json.message}`);
+    if (r.json.outcome === 'superseded') assert.equal(r.code, 4);
+  }
+  assert.ok(results.filter((r) => r.json.outcome === 'superseded').length >= 40, 'most of the burst collapsed');
+  assert.equal(w.violations(), '', 'the fake saw no overlapping mfsmaster actions');
+  const actions = w.calls().filter((c) => c.bin === 'mfsmaster' && c.argv.at(-1) !== 'isalive').sort((a, b) => a.t0 - b.t0);
+  for (let i = 1; i < actions.length; i++) assert.ok(actions[i].t0 >= actions[i - 1].t1, 'mfsmaster actions are serialised');
+});
+
+test('promote-shadow is never used on metadata version 0: restart with auto-recovery from disk', async (t) => {
+  const w = makeWorld(t);
+  w.serve({ personality: 'shadow', version: 0, diskVersion: 57 });
+  const r = await w.run(['notify', 'MASTER', '127.0.0.1', '9421', '--json']);
+  assert.equal(r.code, 0, r.stdout);
+  assert.deepEqual(w.calls().filter((c) => c.argv[0] === 'promote-shadow'), []);
+  assert.deepEqual(masterCalls(w).at(-1), ['-c', w.cfg, '-t', '10', '-o', 'ha-cluster-managed', '-o', 'initial-personality=master', '-o', 'auto-recovery', 'restart']);
+  assert.equal(w.server().personality, 'master');
+  assert.equal(w.server().version, 57);
+  assert.equal(r.json.observed.diskVersion, 57);
+});
+
+test('never an empty master: nothing in RAM or on disk -> refused (exit 3, nothing run); --force overrides', async (t) => {
+  const w = makeWorld(t);
+  w.serve({ personality: 'shadow', version: 0, diskVersion: 0 });
+  const r = await w.run(['notify', 'MASTER', '127.0.0.1', '9421']);
+  assert.equal(r.code, 3, r.stdout);
+  assert.match(r.stdout, /EMPTY file system/);
+  assert.deepEqual(w.mutatingCalls(), []);
+  assert.match(w.syslog(), /refused: no metadata in RAM and none on disk/);
+  const forced = await w.run(['notify', 'MASTER', '127.0.0.1', '9421', '--force']);
+  assert.equal(forced.code, 0, forced.stdout);
+  assert.equal(w.server().personality, 'master');
+  assert.equal(w.server().empty, true);
+});
+
+function withPeer(w, fields) {
+  fs.mkdirSync(path.join(w.env.FAKE_LFS_STATE, 'addr'), { recursive: true });
+  fs.writeFileSync(path.join(w.env.FAKE_LFS_STATE, 'addr', '127.0.0.2'), 'peer');
+  w.set({ cfg: w.cfg, ...fields }, { host: 'peer' });
+}
+
+test('split-brain guard: a reachable peer that is a running master blocks promotion (exit 3); --force overrides', async (t) => {
+  const w = makeWorld(t);
+  withPeer(w, { running: true, personality: 'master', version: 30, diskVersion: 30 });
+  w.serve({ personality: 'shadow', version: 30, diskVersion: 30 });
+  const r = await w.run(['notify', 'MASTER', '127.0.0.1', '9421', '--peer', '127.0.0.2:9421', '--json']);
+  assert.equal(r.code, 3);
+  assert.equal(r.json.plan.refusal, 'split-brain');
+  assert.deepEqual(w.mutatingCalls(), []);
+  assert.match(w.syslog(), /peer 127\.0\.0\.2:9421: master running, metadata version 30; ours 30/);
+  const forced = await w.run(['notify', 'MASTER', '127.0.0.1', '9421', '--peer', '127.0.0.2:9421', '--force']);
+  assert.equal(forced.code, 0);
+  assert.equal(w.server().personality, 'master');
+});
+
+test('behind-peer guard: a reachable peer with a newer metadata version blocks promotion', async (t) => {
+  const w = makeWorld(t);
+  withPeer(w, { running: true, personality: 'shadow', version: 45, diskVersion: 45 });
+  w.serve({ personality: 'shadow', version: 40, diskVersion: 40 });
+  const r = await w.run(['notify', 'MASTER', '127.0.0.1', '9421', '--json'], { env: { LIZARDFS_HA_PEERS: '127.0.0.2:9421' } });
+  assert.equal(r.code, 3);
+  assert.equal(r.json.plan.refusal, 'behind-peer');
+  assert.match(r.json.message, /version 45, ours is 40/);
+  assert.deepEqual(w.mutatingCalls(), []);
+});
+
+test('an unreachable peer does not block (that is the failover case); demotion is never blocked', async (t) => {
+  const w = makeWorld(t);
+  withPeer(w, { running: false, personality: 'master', version: 99 });
+  w.serve({ personality: 'shadow', version: 40, diskVersion: 40 });
+  const r = await w.run(['promote', '--peer', '127.0.0.2:9421']);
+  assert.equal(r.code, 0, r.stdout);
+  assert.equal(w.server().personality, 'master');
+  withPeer(w, { running: true, personality: 'master', version: 99 });
+  const d = await w.run(['demote', '--peer', '127.0.0.2:9421']);
+  assert.equal(d.code, 0, d.stdout);
+  assert.equal(w.server().personality, 'shadow');
+});
+
+test('SIGTERM mid-restart (keepalived stopping): the transition finishes, the lock is released', async (t) => {
+  const w = makeWorld(t);
+  w.serve({ personality: 'master', version: 5, diskVersion: 5, actionDelayMs: 1500 });
+  const child = w.spawn(['notify', 'BACKUP', '127.0.0.1', '9421', '--json']);
+  const done = collect(child);
+  const busy = path.join(w.env.FAKE_LFS_STATE, 'busy-local-9421');
+  await waitFor(() => fs.existsSync(busy), 10000, 'the restart to start');
+  child.kill('SIGTERM');
+  const r = await done;
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.deepEqual(r.json.signals, ['SIGTERM']);
+  assert.equal(r.json.outcome, 'done');
+  assert.equal(w.server().personality, 'shadow');
+  assert.match(w.syslog(), /received SIGTERM: finishing the transition first/);
+  const next = await w.run(['notify', 'BACKUP', '127.0.0.1', '9421', '--deadline', '3']);
+  assert.equal(next.code, 0, 'lock free for the next event');
+  assert.match(next.stdout, /nothing to do/);
+});
+
+test('keepalived SIGKILLs the hook\'s process group mid-restart: the restart (own group) completes, lock freed', async (t) => {
+  const w = makeWorld(t);
+  w.serve({ personality: 'master', version: 5, diskVersion: 5, actionDelayMs: 1500 });
+  const { spawn } = await import('node:child_process');
+  const { CLI } = await import('./helpers.mjs');
+  const child = spawn(process.execPath, [CLI, 'notify', 'STOP', '127.0.0.1', '9421'], { env: w.env, detached: true, stdio: 'ignore' });
+  const exited = new Promise((r) => child.on('exit', r));
+  const busy = path.join(w.env.FAKE_LFS_STATE, 'busy-local-9421');
+  await waitFor(() => fs.existsSync(busy), 10000, 'the restart to start');
+  process.kill(-child.pid, 'SIGTERM');
+  await sleep(200);
+  process.kill(-child.pid, 'SIGKILL');
+  await exited;
+  await waitFor(() => !fs.existsSync(busy), 10000, 'the orphaned restart to finish');
+  assert.equal(w.server().personality, 'shadow');
+  const next = await w.run(['notify', 'BACKUP', '127.0.0.1', '9421', '--deadline', '3']);
+  assert.equal(next.code, 0, next.stdout);
+});
+
+test('a hung restart that ignores SIGTERM is killed with its group at --timeout, the old server is killed, started again', async (t) => {
+  const w = makeWorld(t);
+  w.serve({ personality: 'shadow', version: 8, diskVersion: 8, hangActions: ['restart'], ignoreTerm: true });
+  const r = await w.run(['notify', 'MASTER', '127.0.0.1', '9421', '--method', 'restart', '--timeout', '1', '--deadline', '15', '--json']);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const [restart] = r.json.steps;
+  assert.match(restart.error ?? '', /`mfsmaster .* restart` hung and was killed after 1\.0 s/);
+  assert.match(restart.recovery, /old server \(pid \d+\) still held the lock: killed it with SIGKILL; started it again with auto-recovery/);
+  assert.deepEqual(masterCalls(w).slice(-1)[0], ['-c', w.cfg, '-o', 'ha-cluster-managed', '-o', 'initial-personality=master', '-o', 'auto-recovery', 'start']);
+  assert.equal(w.server().personality, 'master');
+  assert.equal(w.server().version, 8);
+  assert.ok(r.ms < 15000);
+  // No hung fake left behind: the process group was SIGKILLed.
+  const { execSync } = await import('node:child_process');
+  const left = execSync(`pgrep -f "fake-lizardfs|bin/mfsmaster" -a || true`, { encoding: 'utf8' });
+  assert.ok(!left.includes(w.cfg), `left behind: ${left}`);
+});
+
+test('a server that ignores SIGTERM (restart waits -t, exits 2): escalate within the deadline', async (t) => {
+  const w = makeWorld(t);
+  w.serve({ personality: 'master', version: 8, diskVersion: 8, ignoresStop: true });
+  const r = await w.run(['demote', '--lock-timeout', '1', '--deadline', '15', '--json']);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.json.steps[0].recovery, /killed it with SIGKILL/);
+  assert.equal(masterCalls(w)[0][3], '1', '-t 1 passed to restart');
+  assert.equal(w.server().personality, 'shadow');
+});
+
+test('the deadline holds: a start that hangs is cut at --deadline, and the failure names the command', async (t) => {
+  const w = makeWorld(t);
+  w.serve({ personality: 'shadow', version: 8, diskVersion: 8, hangActions: ['start'] });
+  w.fake('crash', '9421');
+  const r = await w.run(['notify', 'BACKUP', '127.0.0.1', '9421', '--deadline', '2', '--timeout', '30', '--json']);
+  assert.equal(r.code, 1);
+  assert.match(r.json.message, /`mfsmaster -c \S+ -o ha-cluster-managed -o initial-personality=shadow start` hung and was killed after \d\.\d s/);
+  assert.ok(r.json.elapsedMs <= 2000 + 1500, `elapsed ${r.json.elapsedMs} ms`);
+});
+
+test('systemd: env file written atomically, then systemctl restart of the shipped unit; the server follows', async (t) => {
+  const w = makeWorld(t);
+  const envFile = path.join(w.dir, 'master.env');
+  const env = {
+    LIZARDFS_HA_SERVICE_MANAGER: 'systemd',
+    LIZARDFS_HA_ENV_FILE: envFile,
+    FAKE_SYSTEMD_UNIT: path.join(ROOT, 'keepalived', 'systemd', 'lizardfs-ha-master.service'),
+    FAKE_SYSTEMD_CONFIG: w.cfg,
+    FAKE_SYSTEMD_ENV_FILE: envFile,
+  };
+  w.serve({ personality: 'master', version: 6, diskVersion: 6 });
+  const d = await w.run(['notify', 'BACKUP', '127.0.0.1', '9421'], { env });
+  assert.equal(d.code, 0, d.stdout + d.stderr);
+  assert.equal(fs.readFileSync(envFile, 'utf8').match(/^PERSONALITY=(.*)$/m)[1], 'shadow');
+  assert.deepEqual(w.calls().filter((c) => c.bin === 'systemctl').map((c) => c.argv), [['restart', 'lizardfs-ha-master.service']]);
+  assert.deepEqual(masterCalls(w).at(-1), ['-d', '-c', w.cfg, '-o', 'ha-cluster-managed', '-o', 'initial-personality=shadow', 'start']);
+  assert.equal(w.server().personality, 'shadow');
+
+  // A shadow with nothing in RAM is promoted through the unit, with auto-recovery from the env file.
+  w.set({ version: 0 });
+  const p = await w.run(['promote'], { env });
+  assert.equal(p.code, 0, p.stdout + p.stderr);
+  assert.match(fs.readFileSync(envFile, 'utf8'), /^PERSONALITY=master\nMFSMASTER_EXTRA_OPTS=-o auto-recovery$/m);
+  assert.deepEqual(masterCalls(w).at(-1), ['-d', '-c', w.cfg, '-o', 'ha-cluster-managed', '-o', 'initial-personality=master', '-o', 'auto-recovery', 'start']);
+  assert.equal(w.server().personality, 'master');
+  assert.deepEqual(fs.readdirSync(w.dir).filter((f) => f.includes('.tmp')), [], 'no temp env file left');
+});
+
+test('audit trail: every transition is one JSON line; `history` shows them', async (t) => {
+  const w = makeWorld(t);
+  w.serve({ personality: 'shadow', version: 6, diskVersion: 6 });
+  await w.run(['notify', 'MASTER', '127.0.0.1', '9421']);
+  await w.run(['notify', 'MASTER', '127.0.0.1', '9421']);
+  await w.run(['notify', 'maser', '127.0.0.1', '9421']);
+  const lines = fs.readFileSync(path.join(w.env.LIZARDFS_HA_STATE_DIR, 'history.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(lines.length, 2, 'bad input is not a transition');
+  assert.equal(lines[0].outcome, 'done');
+  assert.equal(lines[0].observed, 'shadow disconnected, metadata version 6');
+  assert.equal(lines[0].steps[0].step, 'lizardfs-admin promote-shadow 127.0.0.1 9421');
+  assert.equal(lines[1].outcome, 'nothing-to-do');
+  assert.equal(typeof lines[0].caller.pid, 'number');
+  const h = await w.run(['history', '-n', '1', '--json']);
+  assert.equal(h.code, 0);
+  assert.deepEqual(JSON.parse(h.stdout), lines[1]);
+  const human = await w.run(['history']);
+  assert.match(human.stdout, /notify MASTER\s+-> master done/);
+  assert.match(human.stdout, /ok {5}lizardfs-admin promote-shadow 127\.0\.0\.1 9421/);
+});
