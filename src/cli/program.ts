@@ -1,0 +1,220 @@
+// The command-line surface: commands, options, help. Also the single source of the man page and the
+// shell completion (scripts/gen-docs.mjs reads buildProgram()).
+import { Command, Option } from 'commander';
+import { EXIT, type Role } from '../engine/types.js';
+import { check, countSchema, DEFAULTS, ENV, InputError, ipSchema, portSchema, resolveSettings, STATE_ROLES, stateSchema, type RawOptions, type Settings } from './options.js';
+
+export const VERSION = '0.1.0';
+
+const EXIT_HELP = `
+Exit status:
+  0  done, or nothing to do (already in the wanted role); also a dry run
+  1  the transition failed (command failed or hung, or the role was not verified in time)
+  2  bad input or refused configuration: nothing was run
+  3  refused by a safety guard (split brain, behind a peer, empty master); --force overrides
+  4  superseded: a newer keepalived event arrived, this one was not acted on
+
+Every option can also be set in the environment (LIZARDFS_HA_CONFIG, LIZARDFS_HA_TIMEOUT, ...;
+see the README); the flag wins. Runs of notify/promote/demote are logged to syslog (tag lizardfs-ha).`;
+
+function commonOptions(cmd: Command): Command {
+  return cmd
+    .option('--config <path>', `metadata server config (default per flavor: /etc/mfs/mfsmaster.cfg) [${ENV.config}]`)
+    .option('--flavor <name>', `lizardfs or saunafs: binary names and default paths [${ENV.flavor}]`)
+    .option('--master-bin <cmd>', `metadata server binary (default mfsmaster / sfsmaster) [${ENV.masterBin}]`)
+    .option('--admin-bin <cmd>', `admin tool (default lizardfs-admin / saunafs-admin) [${ENV.adminBin}]`)
+    .option('--metarestore-bin <cmd>', `reads the on-disk metadata version (default mfsmetarestore / sfsmetarestore) [${ENV.metarestoreBin}]`)
+    .option('--exec-prefix <words>', `run LizardFS binaries through this prefix, e.g. "chroot /srv/sid" [${ENV.execPrefix}]`)
+    .option('--timeout <seconds>', `limit for each external command (default ${DEFAULTS.timeoutSec}) [${ENV.timeout}]`)
+    .option('--probe-timeout <seconds>', `limit for each status probe (default ${DEFAULTS.probeTimeoutSec}) [${ENV.probeTimeout}]`)
+    .option('--json', `print one JSON object instead of text [${ENV.json}]`)
+    .option('-v, --verbose', `log every command and its stderr to stderr [${ENV.verbose}]`);
+}
+
+function transitionOptions(cmd: Command): Command {
+  return commonOptions(cmd)
+    .option('--dry-run', `observe and print the plan; change nothing [${ENV.dryRun}]`)
+    .option('--deadline <seconds>', `limit for the whole transition, lock wait included (default ${DEFAULTS.deadlineSec}) [${ENV.deadline}]`)
+    .option('--lock-timeout <seconds>', `-t passed to mfsmaster stop/restart (default ${DEFAULTS.lockTimeoutSec}) [${ENV.lockTimeout}]`)
+    .option('--method <method>', `promotion: auto, admin (promote-shadow) or restart (default auto) [${ENV.method}]`)
+    .option('--peer <host:port>', `another metadata server to check before promoting; repeatable [${ENV.peer}, comma separated]`, (v: string, prev: string[] = []) => [...prev, v])
+    .option('--force', `override the safety guards (split brain, behind a peer, empty master) [${ENV.force}]`)
+    .option('--service-manager <name>', `auto, direct or systemd (default auto: systemd if it runs) [${ENV.serviceManager}]`)
+    .option('--unit <name>', `systemd unit of the server (default ${DEFAULTS.unit}) [${ENV.unit}]`)
+    .option('--env-file <path>', `environment file the unit reads (default ${DEFAULTS.envFile}) [${ENV.envFile}]`)
+    .option('--systemctl-bin <cmd>', `systemctl binary [${ENV.systemctlBin}]`)
+    .option('--state-dir <path>', `lock, event order and history (default ${DEFAULTS.stateDir}) [${ENV.stateDir}]`)
+    .option('--log-file <path>', `also append log lines to this file [${ENV.logFile}]`)
+    .option('--no-syslog', `do not send log lines to syslog [${ENV.syslog}=0]`);
+}
+
+
+/** notify's words: `<state> <ip> <port>`, or keepalived's generic `INSTANCE|GROUP <name> <STATE> [priority]`. */
+export function parseNotifyWords(words: string[], raw: { ip?: string; port?: string }, env: NodeJS.ProcessEnv): { event: string; wanted: Role; ip: string; port: number } {
+  const first = words[0]?.toUpperCase();
+  if (first === 'INSTANCE' || first === 'GROUP') {
+    // Parse from the end: older keepalived passes 3 words (no priority).
+    const hasPriority = words.length === 4 && /^\d+$/.test(words[3] ?? '');
+    if (words.length !== 3 && !hasPriority) {
+      throw new InputError(`invalid keepalived notify arguments ${JSON.stringify(words.join(' '))}: expected INSTANCE|GROUP <name> <STATE> [priority]`);
+    }
+    // DELETED comes only with notify_deleted: the instance is gone, like STOP.
+    return notifyTarget(words[2] ?? '', raw, env);
+  }
+  if (words.length !== 3) {
+    throw new InputError(
+      `invalid notify arguments: expected <state> <ip> <port> (got ${words.length} word${words.length === 1 ? '' : 's'}: ${JSON.stringify(words.join(' '))})`,
+    );
+  }
+  const [stateWord, ip, port] = words as [string, string, string];
+  return { ...stateFor(stateWord, false), ip: check(ipSchema, ip, 'ip'), port: check(portSchema, port, 'port') };
+}
+
+function stateFor(word: string, generic: boolean): { event: string; wanted: Role } {
+  const state = check(stateSchema(generic), word, 'state');
+  return { event: word.toUpperCase(), wanted: STATE_ROLES[state] };
+}
+
+function notifyTarget(stateWord: string, raw: { ip?: string; port?: string }, env: NodeJS.ProcessEnv) {
+  const ip = raw.ip ?? env.LIZARDFS_HA_IP ?? '127.0.0.1';
+  const port = raw.port ?? env.LIZARDFS_HA_PORT ?? '9421';
+  const ipField = raw.ip !== undefined ? '--ip' : env.LIZARDFS_HA_IP ? 'LIZARDFS_HA_IP (from the environment)' : 'ip';
+  const portField = raw.port !== undefined ? '--port' : env.LIZARDFS_HA_PORT ? 'LIZARDFS_HA_PORT (from the environment)' : 'port';
+  return { ...stateFor(stateWord, true), ip: check(ipSchema, ip, ipField), port: check(portSchema, port, portField) };
+}
+
+function target(ip: string | undefined, port: string | undefined): { ip: string; port: number } {
+  return { ip: check(ipSchema, ip ?? '127.0.0.1', 'ip'), port: check(portSchema, port ?? '9421', 'port') };
+}
+
+function print(text: string) {
+  process.stdout.write(text);
+}
+
+async function transition(command: 'notify' | 'promote' | 'demote', event: string | null, wanted: Role, ip: string, port: number, s: Settings) {
+  const { runTransition } = await import('../engine/transition.js');
+  const report = await runTransition({ command, event, wanted, ip, port }, s);
+  if (s.json) print(`${JSON.stringify(report, null, 2)}\n`);
+  else {
+    const { colours, renderTransition } = await import('./output.js');
+    print(renderTransition(report, colours()));
+  }
+  process.exitCode = report.exitCode;
+}
+
+export function buildProgram(env: NodeJS.ProcessEnv = process.env): Command {
+  const program = new Command('lizardfs-ha')
+    .description('Fail over LizardFS/SaunaFS metadata servers from keepalived: promote, demote, check, report.')
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({
+      outputError: (str, write) => write(`lizardfs-ha: ${str.replace(/^error: /, '')}`),
+    })
+    .addHelpText('after', EXIT_HELP);
+
+  transitionOptions(
+    program
+      .command('notify')
+      .summary('keepalived notify hook: notify <master|backup|fault|stop> <ip> <port>')
+      .description(
+        'Bring the local metadata server into the role keepalived just gave this node: master -> master; backup, fault, stop -> shadow.\n' +
+          "Also accepts keepalived's generic notify form: INSTANCE|GROUP <name> <STATE> [priority] (ip/port from --ip/--port or LIZARDFS_HA_IP/LIZARDFS_HA_PORT).",
+      )
+      .argument('<words...>', '<state> <ip> <port>')
+      .addOption(new Option('--ip <ip>', 'server address for the generic notify form'))
+      .addOption(new Option('--port <port>', 'server port for the generic notify form')),
+  )
+    .addHelpText('after', EXIT_HELP)
+    .action(async (words: string[], raw: RawOptions & { ip?: string; port?: string }) => {
+      const n = parseNotifyWords(words, raw, env);
+      await transition('notify', n.event, n.wanted, n.ip, n.port, resolveSettings(raw, env));
+    });
+
+  for (const [name, role] of [
+    ['promote', 'master'],
+    ['demote', 'shadow'],
+  ] as const) {
+    transitionOptions(
+      program
+        .command(name)
+        .description(`${name === 'promote' ? 'Promote the metadata server to master' : 'Demote the metadata server to shadow'} (operators; same engine as notify)`)
+        .argument('[ip]', 'server address', undefined)
+        .argument('[port]', 'server port', undefined),
+    )
+      .addHelpText('after', EXIT_HELP)
+      .action(async (ip: string | undefined, port: string | undefined, raw: RawOptions) => {
+        const t = target(ip, port);
+        await transition(name, null, role, t.ip, t.port, resolveSettings(raw, env));
+      });
+  }
+
+  commonOptions(
+    program
+      .command('status')
+      .description('Show the server personality, status, metadata version and the config mode')
+      .argument('[ip]', 'server address (default 127.0.0.1)')
+      .argument('[port]', 'server port (default 9421)'),
+  ).action(async (ip: string | undefined, port: string | undefined, raw: RawOptions) => {
+    const t = target(ip, port);
+    const s = resolveSettings(raw, env);
+    const { readServerStatus, isHealthy } = await import('../lizardfs/status.js');
+    const { readMasterConfig } = await import('../lizardfs/config.js');
+    const { status } = await readServerStatus({ adminCommand: s.adminCommand, ...t }, s.probeTimeoutMs);
+    let config;
+    try {
+      const c = readMasterConfig(s.configPath);
+      config = { path: c.path, mode: c.mode, personality: c.personality };
+    } catch (e) {
+      config = { path: s.configPath, error: (e as Error).message };
+    }
+    const view = { server: t, status, healthy: isHealthy(status), config };
+    if (s.json) print(`${JSON.stringify(view, null, 2)}\n`);
+    else {
+      const { colours, renderStatus } = await import('./output.js');
+      print(renderStatus(view, colours()));
+    }
+    process.exitCode = status.reachable ? EXIT.ok : EXIT.failed;
+  });
+
+  commonOptions(
+    program
+      .command('check')
+      .description('VRRP track check: exit 0 when the server is a running master or a shadow with metadata (version > 0), else 1')
+      .argument('[ip]', 'server address (default 127.0.0.1)')
+      .argument('[port]', 'server port (default 9421)'),
+  ).action(async (ip: string | undefined, port: string | undefined, raw: RawOptions) => {
+    const t = target(ip, port);
+    const s = resolveSettings(raw, env);
+    const { readServerStatus, isHealthy } = await import('../lizardfs/status.js');
+    const { status } = await readServerStatus({ adminCommand: s.adminCommand, ...t }, s.probeTimeoutMs);
+    const healthy = isHealthy(status);
+    if (s.json) print(`${JSON.stringify({ server: t, healthy, status })}\n`);
+    else {
+      const { colours, renderCheck } = await import('./output.js');
+      print(renderCheck(status, healthy, colours()));
+    }
+    process.exitCode = healthy ? EXIT.ok : EXIT.failed;
+  });
+
+  program
+    .command('history')
+    .description('Show the audit trail of transitions on this host (newest last)')
+    .option('-n, --lines <count>', 'how many entries (default 20)')
+    .option('--state-dir <path>', `where the history lives (default ${DEFAULTS.stateDir}) [${ENV.stateDir}]`)
+    .option('--json', 'print JSON lines as recorded')
+    .action(async (raw: { lines?: string; stateDir?: string; json?: boolean }) => {
+      const n = raw.lines === undefined ? 20 : check(countSchema, raw.lines, '--lines');
+      const s = resolveSettings({ ...(raw.stateDir !== undefined ? { stateDir: raw.stateDir } : {}), ...(raw.json ? { json: true } : {}) }, env);
+      const { readHistory, renderHistory } = await import('./history.js');
+      const entries = readHistory(s.stateDir, n);
+      if (s.json) print(entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
+      else {
+        const { colours } = await import('./output.js');
+        print(renderHistory(entries, colours()));
+      }
+    });
+
+  return program;
+}
+
