@@ -131,6 +131,28 @@ export function buildProgram(env: NodeJS.ProcessEnv = process.env): Command {
       await transition('notify', n.event, n.wanted, n.ip, n.port, resolveSettings(raw, env));
     });
 
+  transitionOptions(
+    program
+      .command('fifo')
+      .summary("vrrp_notify_fifo_script: apply keepalived's ordered events from its notify FIFO")
+      .description(
+        "Reads keepalived's notify FIFO (its path comes last, as keepalived appends it) and applies each transition in order,\n" +
+          'collapsing a backlog to the newest event; other states (MASTER_RX_LOWER_PRI, *_PRIORITY) are ignored. On SIGTERM the\n' +
+          'current transition is finished first. ip/port of the local server from --ip/--port or LIZARDFS_HA_IP/LIZARDFS_HA_PORT.',
+      )
+      .argument('<path>', 'the FIFO (vrrp_notify_fifo)')
+      .addOption(new Option('--ip <ip>', 'local metadata server address (default 127.0.0.1)'))
+      .addOption(new Option('--port <port>', 'local metadata server port (default 9421)'))
+      .addOption(new Option('--instance <name>', 'only events of this vrrp_instance or group (default: all)')),
+  )
+    .addHelpText('after', EXIT_HELP)
+    .action(async (fifoPath: string, raw: RawOptions & { ip?: string; port?: string; instance?: string }) => {
+      const t = notifyTarget('master', raw, env);
+      const s = resolveSettings(raw, env);
+      const { runFifoReader } = await import('./fifo.js');
+      process.exitCode = await runFifoReader({ path: fifoPath, ip: t.ip, port: t.port, instance: raw.instance ?? null }, s);
+    });
+
   for (const [name, role] of [
     ['promote', 'master'],
     ['demote', 'shadow'],
@@ -187,7 +209,7 @@ export function buildProgram(env: NodeJS.ProcessEnv = process.env): Command {
     const t = target(ip, port);
     const s = resolveSettings(raw, env);
     const { readServerStatus, isHealthy } = await import('../lizardfs/status.js');
-    const { status } = await readServerStatus({ adminCommand: s.adminCommand, ...t }, s.probeTimeoutMs);
+    const { status } = await readServerStatus({ adminCommand: s.adminCommand, ...t }, s.probeTimeoutMs, true);
     const healthy = isHealthy(status);
     if (s.json) print(`${JSON.stringify({ server: t, healthy, status })}\n`);
     else {

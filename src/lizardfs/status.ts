@@ -21,7 +21,10 @@ export type ServerStatus =
  * Parses the porcelain line (`master\trunning\t1234`) or, as a fallback, the human form
  * (`     personality: master` ...). Returns null when the text is neither.
  */
-export function parseMetadataServerStatus(stdout: string): Extract<ServerStatus, { reachable: true }> | null {
+export function parseMetadataServerStatus(stdout: string, { strict = false } = {}): Extract<ServerStatus, { reachable: true }> | null {
+  // The track check (strict) accepts exactly what --porcelain prints: one line, three TAB-separated
+  // fields. Anything else there means something is off, and keepalived/lizardfs-ha-check agrees.
+  if (strict && !/^[^\t\n]+\t[^\t\n]+\t\d+\n?$/.test(stdout)) return null;
   const text = stdout.replace(/\r/g, '').trim();
   let personality: string | undefined;
   let status: string | undefined;
@@ -68,27 +71,27 @@ export function metadataServerStatusArgv(t: AdminTarget): string[] {
   return [...t.adminCommand, 'metadataserver-status', '--porcelain', t.ip, String(t.port)];
 }
 
-export function statusFromResult(r: CommandResult): ServerStatus {
+export function statusFromResult(r: CommandResult, strict = false): ServerStatus {
   if (r.spawnError) return { reachable: false, timedOut: false, reason: r.spawnError };
   if (r.timedOut) return { reachable: false, timedOut: true, reason: `no answer from \`${formatArgv(r.argv)}\` before its timeout` };
   if (r.exitCode !== 0) {
     return { reachable: false, timedOut: false, reason: cleanStderr(r.stderr) || `exit code ${r.exitCode ?? r.signal}` };
   }
-  const parsed = parseMetadataServerStatus(r.stdout);
+  const parsed = parseMetadataServerStatus(r.stdout, { strict });
   if (!parsed) return { reachable: false, timedOut: false, reason: `unrecognised output: ${JSON.stringify(r.stdout.slice(0, 120))}` };
   return parsed;
 }
 
 /** Observe: never throws for an unreachable or hung server; that is a state, not a crash. */
-export async function readServerStatus(t: AdminTarget, timeoutMs: number): Promise<{ status: ServerStatus; result: CommandResult }> {
+export async function readServerStatus(t: AdminTarget, timeoutMs: number, strict = false): Promise<{ status: ServerStatus; result: CommandResult }> {
   const result = await runCommand(metadataServerStatusArgv(t), { timeoutMs });
-  return { status: statusFromResult(result), result };
+  return { status: statusFromResult(result, strict), result };
 }
 
-/** The VRRP track-check rule, shared with keepalived/lizardfs-ha-check. */
+/** The VRRP track-check rule, shared with keepalived/lizardfs-ha-check (test/fixtures/check-cases.mjs). */
 export function isHealthy(s: ServerStatus): boolean {
   if (!s.reachable) return false;
-  if (s.personality === 'master') return s.serverStatus === 'running';
+  if (s.personality === 'master') return s.serverStatus === 'running' && s.metadataVersion > 0;
   if (s.personality === 'shadow') return s.metadataVersion > 0;
   return false;
 }

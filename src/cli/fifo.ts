@@ -1,0 +1,128 @@
+// `lizardfs-ha fifo PATH`: the vrrp_notify_fifo_script. keepalived starts it with the FIFO path as
+// the last argument and writes one line per event, in order.
+//
+// The FIFO is opened read-write and non-blocking: holding a writer end ourselves means keepalived
+// closing its end is not an EOF to spin on, and opening never blocks. keepalived recreates the FIFO
+// on reload (and usually restarts us too); a changed inode at PATH is noticed within a second and the
+// new FIFO is opened.
+import fs from 'node:fs';
+import net from 'node:net';
+import type { Settings } from './options.js';
+import { collapseBacklog, parseFifoLine, type FifoEvent } from '../keepalived/fifo.js';
+import { RunLogger } from '../log/logger.js';
+
+export interface FifoOptions {
+  path: string;
+  ip: string;
+  port: number;
+  /** Only events of this vrrp_instance / group name; all when null. */
+  instance: string | null;
+}
+
+export async function runFifoReader(o: FifoOptions, s: Settings): Promise<number> {
+  const { runTransition } = await import('../engine/transition.js');
+  const log = new RunLogger({ syslog: s.syslog, logFile: s.logFile, verbose: s.verbose, context: `fifo ${o.path}` });
+  const backlog: FifoEvent[] = [];
+  let stopping = false;
+  let busy = false;
+  let wake: (() => void) | null = null;
+  const poke = () => {
+    wake?.();
+    wake = null;
+  };
+
+  // A transition in progress is finished first; then we leave (keepalived is stopping or reloading).
+  const onSignal = (sig: NodeJS.Signals) => {
+    log.notice(`received ${sig}: ${busy ? 'finishing the current transition, then exiting' : 'exiting'}`);
+    stopping = true;
+    poke();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGHUP', onSignal);
+
+  let socket: net.Socket | null = null;
+  let inode = -1;
+  let partial = '';
+  const open = () => {
+    let fd: number;
+    try {
+      const st = fs.statSync(o.path);
+      if (!st.isFIFO()) {
+        log.error(`${o.path} is not a FIFO`);
+        return;
+      }
+      fd = fs.openSync(o.path, fs.constants.O_RDWR | fs.constants.O_NONBLOCK);
+      inode = fs.fstatSync(fd).ino;
+    } catch (e) {
+      log.debug(`cannot open ${o.path} yet: ${(e as Error).message}`);
+      return;
+    }
+    partial = '';
+    socket = new net.Socket({ fd, readable: true, writable: false });
+    socket.on('data', (chunk: Buffer) => {
+      partial += chunk.toString('utf8');
+      const lines = partial.split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (!line.trim()) continue;
+        const ev = parseFifoLine(line);
+        if (!ev) {
+          log.warn(`ignoring unrecognised line: ${JSON.stringify(line.slice(0, 200))}`);
+          continue;
+        }
+        if (o.instance !== null && ev.name !== o.instance) continue;
+        if (!ev.wanted) {
+          log.debug(`ignoring ${ev.type} ${ev.name} ${ev.state}: not a transition`);
+          continue;
+        }
+        backlog.push(ev);
+      }
+      poke();
+    });
+    socket.on('error', (e) => log.warn(`FIFO read error: ${e.message}`));
+    log.info(`reading events from ${o.path} (inode ${inode}) for ${o.instance ?? 'every instance'}`);
+  };
+  open();
+
+  // Notice a FIFO recreated by a keepalived reload.
+  const watcher = setInterval(() => {
+    let now = -1;
+    try {
+      now = fs.statSync(o.path).ino;
+    } catch {
+      now = -1;
+    }
+    if (now !== inode) {
+      socket?.destroy();
+      socket = null;
+      inode = -1;
+      if (now !== -1) open();
+    }
+  }, 1000);
+
+  try {
+    while (!stopping) {
+      if (backlog.length === 0) {
+        await new Promise<void>((r) => (wake = r));
+        continue;
+      }
+      const ev = collapseBacklog(backlog.splice(0));
+      if (!ev || !ev.wanted) continue;
+      busy = true;
+      log.info(`event ${ev.type} ${ev.name} ${ev.state}${ev.priority !== null ? ` ${ev.priority}` : ''} -> ${ev.wanted}`);
+      const report = await runTransition({ command: 'notify', event: ev.state, wanted: ev.wanted, ip: o.ip, port: o.port }, s);
+      busy = false;
+      log.log(report.exitCode === 0 ? 'info' : 'err', `${ev.state}: ${report.outcome}: ${report.message}`);
+      if (s.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+    }
+  } finally {
+    clearInterval(watcher);
+    (socket as net.Socket | null)?.destroy();
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    process.off('SIGHUP', onSignal);
+    await log.close();
+  }
+  return 0;
+}

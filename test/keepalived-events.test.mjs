@@ -1,0 +1,115 @@
+// keepalived's other ways of delivering events: the generic `notify` form and the notify FIFO.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { parseFifoLine, collapseBacklog } from '../dist/keepalived/fifo.js';
+import { makeWorld, masterCalls } from './helpers.mjs';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+test('generic notify form: INSTANCE <name> <STATE> <priority>, ip/port from options', async (t) => {
+  const w = makeWorld(t);
+  w.serve({ personality: 'shadow', version: 4, diskVersion: 4 });
+  const r = await w.run(['notify', 'INSTANCE', 'VI_1', 'MASTER', '100', '--ip', '127.0.0.1', '--port', '9421', '--json']);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.equal(r.json.event, 'MASTER');
+  assert.equal(w.server().personality, 'master');
+});
+
+test('generic notify form: older 3-word form, ip/port from the environment; DELETED behaves like STOP', async (t) => {
+  const w = makeWorld(t);
+  w.serve({ personality: 'master', version: 4, diskVersion: 4 });
+  const r = await w.run(['notify', 'GROUP', 'G1', 'DELETED'], { env: { LIZARDFS_HA_IP: '127.0.0.1', LIZARDFS_HA_PORT: '9421' } });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.equal(w.server().personality, 'shadow');
+  const bad = await w.run(['notify', 'master', '127.0.0.1', 'DELETED']);
+  assert.equal(bad.code, 2);
+});
+
+test('FIFO lines parse; non-transition states are recognised and ignored; backlog collapses to the newest', () => {
+  assert.deepEqual(parseFifoLine('INSTANCE "VI_1" MASTER 100'), { type: 'INSTANCE', name: 'VI_1', state: 'MASTER', priority: 100, wanted: 'master' });
+  assert.equal(parseFifoLine('GROUP "G" BACKUP 0').wanted, 'shadow');
+  assert.equal(parseFifoLine('INSTANCE "VI_1" MASTER_RX_LOWER_PRI 100').wanted, null);
+  assert.equal(parseFifoLine('INSTANCE "VI_1" BACKUP_PRIORITY 90').wanted, null);
+  assert.equal(parseFifoLine('hello'), null);
+  const evs = ['BACKUP', 'MASTER', 'FAULT', 'MASTER_PRIORITY'].map((s) => parseFifoLine(`INSTANCE "VI_1" ${s} 100`));
+  assert.equal(collapseBacklog(evs).state, 'FAULT');
+});
+
+function fifoWorld(t) {
+  const w = makeWorld(t);
+  const fifo = path.join(w.dir, 'keepalived.fifo');
+  execFileSync('mkfifo', [fifo]);
+  const child = w.spawn(['fifo', '--ip', '127.0.0.1', '--port', '9421', '--json', fifo]);
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise((r) => child.on('exit', (code) => r(code)));
+  t.after(() => child.kill('SIGKILL'));
+  // keepalived opens the FIFO for writing and keeps it open.
+  const write = (file, lines) => fs.appendFileSync(file, lines.map((l) => `${l}\n`).join(''));
+  const reports = () =>
+    out
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l));
+  return { w, fifo, child, exited, write, reports, out: () => out };
+}
+
+async function until(fn, ms, what) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (fn()) return;
+    await sleep(50);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+test('fifo: applies events in order, ignores non-transitions, collapses a backlog to the newest', async (t) => {
+  const f = fifoWorld(t);
+  f.w.serve({ personality: 'shadow', version: 9, diskVersion: 9, actionDelayMs: 800 });
+  await sleep(700);
+  f.write(f.fifo, ['INSTANCE "VI_1" MASTER 100']);
+  await until(() => f.reports().length >= 1, 15000, 'first transition');
+  assert.equal(f.w.server().personality, 'master');
+  // A demotion (slow restart) and, while it runs, a burst: only its newest event is applied after it.
+  f.write(f.fifo, ['INSTANCE "VI_1" BACKUP 100']);
+  await sleep(400);
+  f.write(f.fifo, ['INSTANCE "VI_1" MASTER 100', 'INSTANCE "VI_1" FAULT 100', 'INSTANCE "VI_1" MASTER_RX_LOWER_PRI 100', 'INSTANCE "VI_1" MASTER 100']);
+  await until(() => f.reports().length >= 3, 20000, 'backlog applied');
+  await sleep(500);
+  const reps = f.reports();
+  assert.deepEqual(reps.map((r) => r.event), ['MASTER', 'BACKUP', 'MASTER'], f.out());
+  assert.equal(f.w.server().personality, 'master');
+  f.child.kill('SIGTERM');
+  assert.equal(await f.exited, 0);
+});
+
+test('fifo: keepalived recreating the FIFO (reload) is followed', async (t) => {
+  const f = fifoWorld(t);
+  f.w.serve({ personality: 'shadow', version: 9, diskVersion: 9 });
+  await sleep(700);
+  fs.rmSync(f.fifo);
+  execFileSync('mkfifo', [f.fifo]);
+  await sleep(1500);
+  f.write(f.fifo, ['INSTANCE "VI_1" MASTER 100']);
+  await until(() => f.reports().length >= 1, 15000, 'event on the new FIFO');
+  assert.equal(f.w.server().personality, 'master');
+});
+
+test('fifo: SIGTERM during a transition finishes it, then exits 0', async (t) => {
+  const f = fifoWorld(t);
+  f.w.serve({ personality: 'master', version: 9, diskVersion: 9, actionDelayMs: 1500 });
+  await sleep(700);
+  f.write(f.fifo, ['INSTANCE "VI_1" BACKUP 100']);
+  const busy = path.join(f.w.env.FAKE_LFS_STATE, 'busy-local-9421');
+  await until(() => fs.existsSync(busy), 10000, 'restart started');
+  f.child.kill('SIGTERM');
+  assert.equal(await f.exited, 0);
+  assert.equal(f.w.server().personality, 'shadow');
+  assert.equal(f.reports()[0].outcome, 'done');
+  assert.deepEqual(f.reports()[0].signals, ['SIGTERM']);
+  assert.equal(masterCalls(f.w).filter((a) => a.at(-1) === 'restart').length, 1);
+});
