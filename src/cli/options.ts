@@ -36,6 +36,7 @@ export interface RawOptions {
   unit?: string;
   envFile?: string;
   systemctlBin?: string;
+  metricsFile?: string;
 }
 
 /** Option name -> environment variable. The flag wins over the variable. */
@@ -63,6 +64,7 @@ export const ENV: Record<keyof RawOptions, string> = {
   unit: 'LIZARDFS_HA_UNIT',
   envFile: 'LIZARDFS_HA_ENV_FILE',
   systemctlBin: 'LIZARDFS_HA_SYSTEMCTL_BIN',
+  metricsFile: 'LIZARDFS_HA_METRICS_FILE',
 };
 
 export const DEFAULTS = {
@@ -99,6 +101,7 @@ export interface Settings {
   unit: string;
   envFile: string;
   systemctl: string[];
+  metricsFile: string | null;
 }
 
 // ---- field schemas ---------------------------------------------------------------------------
@@ -249,6 +252,7 @@ export function resolveSettings(raw: RawOptions, env: NodeJS.ProcessEnv = proces
   const stateDir = str('stateDir');
   const unit = str('unit');
   const envFile = str('envFile');
+  const metricsFile = str('metricsFile');
 
   const serviceManagerRaw = oneOf('serviceManager', ['auto', 'direct', 'systemd'] as const, 'auto');
 
@@ -276,6 +280,7 @@ export function resolveSettings(raw: RawOptions, env: NodeJS.ProcessEnv = proces
     unit: unit ? check(commandSchema, unit.value, unit.field) : DEFAULTS.unit,
     envFile: envFile ? path.resolve(check(pathSchema, envFile.value, envFile.field)) : DEFAULTS.envFile,
     systemctl: [word('systemctlBin', 'systemctl')],
+    metricsFile: metricsFile ? path.resolve(check(pathSchema, metricsFile.value, metricsFile.field)) : null,
   };
 }
 

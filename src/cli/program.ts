@@ -28,6 +28,7 @@ function commonOptions(cmd: Command): Command {
     .option('--timeout <seconds>', `limit for each external command (default ${DEFAULTS.timeoutSec}) [${ENV.timeout}]`)
     .option('--probe-timeout <seconds>', `limit for each status probe (default ${DEFAULTS.probeTimeoutSec}) [${ENV.probeTimeout}]`)
     .option('--json', `print one JSON object instead of text [${ENV.json}]`)
+    .option('--metrics-file <path>', `write node_exporter textfile metrics here after every transition and check [${ENV.metricsFile}]`)
     .option('-v, --verbose', `log every command and its stderr to stderr [${ENV.verbose}]`);
 }
 
@@ -176,10 +177,24 @@ export function buildProgram(env: NodeJS.ProcessEnv = process.env): Command {
       .command('status')
       .description('Show the server personality, status, metadata version and the config mode')
       .argument('[ip]', 'server address (default 127.0.0.1)')
-      .argument('[port]', 'server port (default 9421)'),
-  ).action(async (ip: string | undefined, port: string | undefined, raw: RawOptions) => {
+      .argument('[port]', 'server port (default 9421)')
+      .option('-w, --watch', 'live view refreshed every second until Ctrl-C (plain lines when not a TTY)')
+      .option('--peer <host:port>', `other metadata servers to show with --watch; repeatable [${ENV.peer}]`, (v: string, prev: string[] = []) => [...prev, v])
+      .option('--vip <ip>', 'with --watch: show whether this address is held by this host [LIZARDFS_HA_VIP]')
+      .option('--count <n>', 'with --watch: stop after n refreshes')
+      .option('--state-dir <path>', `where the history lives, for the last transition (default ${DEFAULTS.stateDir}) [${ENV.stateDir}]`),
+  ).action(async (ip: string | undefined, port: string | undefined, raw: RawOptions & { watch?: boolean; vip?: string; count?: string }) => {
     const t = target(ip, port);
     const s = resolveSettings(raw, env);
+    if (raw.watch) {
+      const vipRaw = raw.vip ?? env.LIZARDFS_HA_VIP;
+      const vip = vipRaw ? check(ipSchema, vipRaw, raw.vip ? '--vip' : 'LIZARDFS_HA_VIP (from the environment)') : null;
+      const count = raw.count === undefined ? null : check(countSchema, raw.count, '--count');
+      const { watchStatus } = await import('./watch.js');
+      const { colours } = await import('./output.js');
+      await watchStatus({ admin: { adminCommand: s.adminCommand, ...t }, peers: s.peers, probeTimeoutMs: s.probeTimeoutMs, stateDir: s.stateDir, vip, intervalMs: 1000, count }, colours());
+      return;
+    }
     const { readServerStatus, isHealthy } = await import('../lizardfs/status.js');
     const { readMasterConfig } = await import('../lizardfs/config.js');
     const { status } = await readServerStatus({ adminCommand: s.adminCommand, ...t }, s.probeTimeoutMs);
@@ -211,6 +226,15 @@ export function buildProgram(env: NodeJS.ProcessEnv = process.env): Command {
     const { readServerStatus, isHealthy } = await import('../lizardfs/status.js');
     const { status } = await readServerStatus({ adminCommand: s.adminCommand, ...t }, s.probeTimeoutMs, true);
     const healthy = isHealthy(status);
+    if (s.metricsFile) {
+      const { recordCheck } = await import('../log/metrics.js');
+      await recordCheck(s.metricsFile, {
+        healthy,
+        role: status.reachable && status.personality !== 'unknown' ? status.personality : 'unknown',
+        metadataVersion: status.reachable ? status.metadataVersion : null,
+        timestampSeconds: Date.now() / 1000,
+      });
+    }
     if (s.json) print(`${JSON.stringify({ server: t, healthy, status })}\n`);
     else {
       const { colours, renderCheck } = await import('./output.js');
@@ -218,6 +242,31 @@ export function buildProgram(env: NodeJS.ProcessEnv = process.env): Command {
     }
     process.exitCode = healthy ? EXIT.ok : EXIT.failed;
   });
+
+  program
+    .command('keepalived-config')
+    .description("Print one node's keepalived.conf for a lizardfs-ha group (the shipped configs, with your addresses)")
+    .requiredOption('--node-address <ip>', "this node's IPv4 address on --interface (VRRP source)")
+    .option('--unicast-peer <ip>', 'another node of the group (repeatable); none: multicast VRRP', (v: string, prev: string[] = []) => [...prev, v])
+    .requiredOption('--vip <ip/prefix>', 'the floating address, e.g. 10.0.0.9/24')
+    .option('--interface <name>', 'interface for the VIP and the adverts', 'eth0')
+    .option('--priority <n>', '1-254: decides the first election only (nopreempt)', '100')
+    .option('--router-id <n>', 'virtual_router_id, 1-255, the same on every node', '51')
+    .option('--advert-int <seconds>', 'advert interval; below 1 s uses VRRPv3', '1')
+    .option('--instance <name>', 'vrrp_instance name', 'VI_LIZARDFS')
+    .option('--node-name <name>', 'router_id in global_defs (default: none)')
+    .option('--lizardfs-ha <path>', 'absolute path of lizardfs-ha for the hooks', '/usr/sbin/lizardfs-ha')
+    .option('--check-script <path>', 'absolute path of the track script', '/usr/lib/lizardfs-ha/lizardfs-ha-check')
+    .option('--admin-ip <ip>', 'where the local metadata server answers', '127.0.0.1')
+    .option('--admin-port <port>', 'its admin port', '9421')
+    .option('--fifo <path>', "deliver events through keepalived's notify FIFO to `lizardfs-ha fifo` instead of notify_* hooks")
+    .option('--check-interval <seconds>', 'track script interval (whole seconds)', '1')
+    .option('--check-fall <n>', 'failed checks before FAULT', '2')
+    .option('--check-rise <n>', 'good checks before the node may hold the VIP again', '2')
+    .action(async (raw: Record<string, string | string[] | undefined>) => {
+      const { keepalivedConfigFromFlags } = await import('./keepalived-config.js');
+      print(keepalivedConfigFromFlags(raw));
+    });
 
   program
     .command('history')

@@ -10,8 +10,8 @@
 // that gets the lock acts only if no newer event is waiting and none newer was already applied;
 // otherwise it is `superseded`. The last event of any burst is therefore the role the server ends in.
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
+import { tryAcquire } from '../exec/mutex.js';
 
 export interface LockHandle {
   release(): void;
@@ -100,10 +100,10 @@ export class TransitionLock {
 
   /** Wait for the mutex until `timeoutMs`; null on timeout. */
   async acquire(timeoutMs: number, a: ArrivalStamp): Promise<LockHandle | null> {
-    const name = `\0lizardfs-ha:${path.resolve(this.dir)}:${this.key}`;
+    const name = `lizardfs-ha:${path.resolve(this.dir)}:${this.key}`;
     const until = performance.now() + timeoutMs;
     for (;;) {
-      const server = await tryListen(name);
+      const server = await tryAcquire(name);
       if (server) {
         const holder = path.join(this.dir, `lock-${this.key}.holder`);
         try {
@@ -134,18 +134,6 @@ export class TransitionLock {
       return null;
     }
   }
-}
-
-function tryListen(name: string): Promise<net.Server | null> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(null));
-    server.listen({ path: name, exclusive: true }, () => {
-      // The socket must not keep the process alive on its own.
-      server.unref();
-      resolve(server);
-    });
-  });
 }
 
 /** A file-name-safe key for one server address. */

@@ -239,11 +239,26 @@ export async function runTransition(req: TransitionRequest, s: Settings): Promis
       handle.release();
     }
     if (lock && arrival) lock.leave(arrival);
+    if (s.metricsFile && !s.dryRun) {
+      try {
+        const { recordTransition } = await import('../log/metrics.js');
+        await recordTransition(s.metricsFile, { ...roleAfter(report), result: report.outcome, durationSeconds: report.elapsedMs / 1000, timestampSeconds: Date.now() / 1000 });
+      } catch (e) {
+        log.warn(`cannot write metrics to ${s.metricsFile}: ${(e as Error).message}`);
+      }
+    }
     await log.close();
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
     process.off('SIGHUP', onSignal);
   }
+}
+
+/** What the server is now, as far as this run knows. */
+function roleAfter(r: TransitionReport): { role: 'master' | 'shadow' | 'unknown'; metadataVersion: number | null } {
+  const seen = r.final ?? r.observed?.server ?? null;
+  if (seen?.reachable && seen.personality !== 'unknown') return { role: seen.personality, metadataVersion: seen.metadataVersion };
+  return { role: 'unknown', metadataVersion: null };
 }
 
 export function describeStatus(st: ServerStatus): string {
