@@ -30,7 +30,8 @@ test('pairs that do not exist are unknown; garbage is not a status', () => {
 
 test('health rule', () => {
   const up = (personality, serverStatus, metadataVersion) => ({ reachable: true, personality, serverStatus, metadataVersion });
-  assert.equal(isHealthy(up('master', 'running', 0)), true);
+  assert.equal(isHealthy(up('master', 'running', 0)), false, 'a master always has version >= 1; 0 means something is off');
+  assert.equal(isHealthy(up('master', 'running', 1)), true);
   assert.equal(isHealthy(up('shadow', 'connected', 5)), true);
   assert.equal(isHealthy(up('shadow', 'disconnected', 5)), true);
   assert.equal(isHealthy(up('shadow', 'connected', 0)), false);
