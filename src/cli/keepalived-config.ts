@@ -1,26 +1,19 @@
 // `lizardfs-ha keepalived-config`: flags -> validated options -> the pure renderer.
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { renderKeepalivedConfig, validateKeepalivedOptions, type KeepalivedOptions } from '../keepalived/render.js';
-import { check, InputError } from './options.js';
+import { check, InputError, wholeSchema, type Schema } from './options.js';
 
-const int = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, 'expected a whole number')
-    .transform(Number)
-    .refine((n) => n >= min && n <= max, `expected ${min} to ${max}`);
+const int = (min: number, max: number) => wholeSchema(min, max, 'expected a whole number', `expected ${min} to ${max}`);
 const seconds = z
-  .string()
-  .regex(/^\d+(\.\d{1,2})?$/, 'expected seconds, e.g. 1 or 0.5')
-  .transform(Number)
-  .refine((n) => n > 0 && n <= 255, 'expected more than 0 and at most 255 seconds');
-const vipSchema = z
-  .string()
-  .regex(/^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/, 'expected IPv4/PREFIX, e.g. 10.0.0.9/24')
-  .transform((v) => {
+  .pipe(z.string().check(z.regex(/^\d+(\.\d{1,2})?$/, 'expected seconds, e.g. 1 or 0.5')), z.transform(Number))
+  .check(z.refine((n: number) => n > 0 && n <= 255, 'expected more than 0 and at most 255 seconds'));
+const vipSchema: Schema<{ ip: string; prefix: number }> = z.pipe(
+  z.string().check(z.regex(/^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/, 'expected IPv4/PREFIX, e.g. 10.0.0.9/24')),
+  z.transform((v: string) => {
     const [ip, prefix] = v.split('/');
     return { ip: ip ?? '', prefix: Number(prefix) };
-  });
+  }),
+);
 
 const FLAG: Record<string, string> = {
   nodeAddress: '--node-address',

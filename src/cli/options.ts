@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { FLAVORS, type Flavor } from '../lizardfs/flavor.js';
 import type { Method, ServiceManager } from '../engine/types.js';
 
@@ -105,70 +105,82 @@ export interface Settings {
 }
 
 // ---- field schemas ---------------------------------------------------------------------------
+// zod/mini: the same checks as full zod at a fraction of the load time, which every notify and
+// every check pays (see bench/).
+
+/** What check() needs of a schema. */
+export interface Schema<T> {
+  safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: readonly { message: string }[] } };
+}
+
+/** A string accepted when `ok` says so. */
+const text = (ok: (v: string) => boolean, message: string) => z.string().check(z.refine(ok, message));
+
+/** Decimal digits only, as a number within [min, max]. */
+const whole = (min: number, max: number, digits: string, range: string) =>
+  z.pipe(z.string().check(z.regex(/^\d+$/, digits)), z.transform(Number)).check(z.refine((n: number) => n >= min && n <= max, range));
 
 const HOSTNAME = /^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
 
-export const ipSchema = z.string().refine(
+export const ipSchema = text(
   (v) => net.isIP(v) !== 0 || (HOSTNAME.test(v) && !/^[0-9.]+$/.test(v)),
   'expected an IPv4 or IPv6 address or an RFC 1123 hostname',
 );
 
-export const portSchema = z
-  .string()
-  .regex(/^\d+$/, 'expected a port number: decimal digits only, 1-65535')
-  .transform(Number)
-  .refine((n) => n >= 1 && n <= 65535, 'expected a port number from 1 to 65535');
+export const portSchema = whole(1, 65535, 'expected a port number: decimal digits only, 1-65535', 'expected a port number from 1 to 65535');
 
 /** keepalived states -> wanted role. DELETED exists only in the generic `notify` form (notify_deleted). */
 export const STATE_ROLES = { master: 'master', backup: 'shadow', fault: 'shadow', stop: 'shadow', deleted: 'shadow' } as const;
 export type KeepalivedState = keyof typeof STATE_ROLES;
 
-export function stateSchema(generic: boolean) {
+export function stateSchema(generic: boolean): Schema<KeepalivedState> {
   const allowed = Object.keys(STATE_ROLES).filter((k) => generic || k !== 'deleted');
   return z
-    .string()
-    .transform((v) => v.toLowerCase())
-    .refine((v): v is KeepalivedState => allowed.includes(v), `expected one of ${allowed.join(', ')} (any case)`);
+    .pipe(z.string(), z.transform((v: string) => v.toLowerCase()))
+    .check(z.refine((v: string) => allowed.includes(v), `expected one of ${allowed.join(', ')} (any case)`)) as Schema<KeepalivedState>;
 }
 
-export const countSchema = z
-  .string()
-  .regex(/^\d+$/, 'expected a whole number')
-  .transform(Number)
-  .refine((n) => n >= 1 && n <= 100000, 'expected 1 to 100000');
+export const countSchema = whole(1, 100000, 'expected a whole number', 'expected 1 to 100000');
 
 const secondsSchema = (max: number) =>
   z
-    .string()
-    .regex(/^\d+(\.\d+)?$/, `expected a number of seconds, e.g. 10 or 2.5`)
-    .transform(Number)
-    .refine((n) => n > 0 && n <= max, `expected seconds greater than 0 and at most ${max}`);
+    .pipe(z.string().check(z.regex(/^\d+(\.\d+)?$/, 'expected a number of seconds, e.g. 10 or 2.5')), z.transform(Number))
+    .check(z.refine((n: number) => n > 0 && n <= max, `expected seconds greater than 0 and at most ${max}`));
 
-const pathSchema = z.string().min(1, 'expected a path').refine((v) => !v.includes('\0'), 'expected a path without NUL bytes');
-const commandSchema = z
-  .string()
-  .min(1, 'expected a program name or path')
-  .refine((v) => !/\s/.test(v), 'expected one program name or path without spaces (use --exec-prefix for wrappers)');
+const pathSchema = text((v) => v.length > 0 && !v.includes('\0'), 'expected a path (not empty, no NUL bytes)');
+const commandSchema = text(
+  (v) => v.length > 0 && !/\s/.test(v),
+  'expected one program name or path without spaces (use --exec-prefix for wrappers)',
+);
 
+const BOOL_WORDS = ['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'];
 const boolEnv = z
-  .string()
-  .transform((v) => v.toLowerCase())
-  .refine((v) => ['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off', ''].includes(v), 'expected 1/0, true/false, yes/no or on/off')
-  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+  .pipe(
+    text((v) => BOOL_WORDS.includes(v.toLowerCase()), 'expected 1/0, true/false, yes/no or on/off'),
+    z.transform((v: string) => ['1', 'true', 'yes', 'on'].includes(v.toLowerCase())),
+  );
 
-export const peerSchema = z.string().transform((v, ctx) => {
-  const m = /^\[([^\]]+)\]:(\d+)$/.exec(v) ?? /^([^:]+):(\d+)$/.exec(v);
-  const host = m?.[1];
-  const port = m?.[2];
-  if (!host || !port || !ipSchema.safeParse(host).success || !portSchema.safeParse(port).success) {
-    ctx.addIssue({ code: 'custom', message: 'expected HOST:PORT (IPv6 as [ADDR]:PORT), port 1-65535' });
-    return z.NEVER;
-  }
-  return { host, port: Number(port) };
-});
+export const peerSchema: Schema<{ host: string; port: number }> = z.pipe(
+  z.string(),
+  z.transform((v: string, ctx) => {
+    const m = /^\[([^\]]+)\]:(\d+)$/.exec(v) ?? /^([^:]+):(\d+)$/.exec(v);
+    const host = m?.[1];
+    const port = m?.[2];
+    if (!host || !port || !ipSchema.safeParse(host).success || !portSchema.safeParse(port).success) {
+      ctx.issues.push({ code: 'custom', message: 'expected HOST:PORT (IPv6 as [ADDR]:PORT), port 1-65535', input: v });
+      return z.NEVER;
+    }
+    return { host, port: Number(port) };
+  }),
+);
+
+export const oneOfSchema = <T extends string>(values: readonly T[]): Schema<T> =>
+  text((v) => (values as readonly string[]).includes(v), `expected one of ${values.join(', ')}`) as Schema<T>;
+
+export const wholeSchema = whole;
 
 /** Parse one value, or throw an InputError naming the field, the value and the expectation. */
-export function check<T>(schema: z.ZodType<T, string>, value: string, field: string): T {
+export function check<T>(schema: Schema<T>, value: string, field: string): T {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   const why = r.error.issues[0]?.message ?? 'invalid value';
@@ -208,12 +220,7 @@ export function resolveSettings(raw: RawOptions, env: NodeJS.ProcessEnv = proces
   };
   const oneOf = <T extends string>(key: keyof RawOptions, values: readonly T[], dflt: T): T => {
     const v = str(key);
-    if (!v) return dflt;
-    return check(
-      z.string().refine((s): s is T => (values as readonly string[]).includes(s), `expected one of ${values.join(', ')}`) as unknown as z.ZodType<T, string>,
-      v.value,
-      v.field,
-    );
+    return v ? check(oneOfSchema(values), v.value, v.field) : dflt;
   };
 
   const flavor = oneOf('flavor', ['lizardfs', 'saunafs'] as const, 'lizardfs');
@@ -227,7 +234,7 @@ export function resolveSettings(raw: RawOptions, env: NodeJS.ProcessEnv = proces
   const prefixRaw = str('execPrefix');
   const prefix = prefixRaw
     ? check(
-        z.string().refine((v) => !/['"\\`$]/.test(v) && v.trim().length > 0, 'expected words separated by spaces, without quotes (e.g. "chroot /srv/sid")'),
+        text((v) => !/['"\\`$]/.test(v) && v.trim().length > 0, 'expected words separated by spaces, without quotes (e.g. "chroot /srv/sid")'),
         prefixRaw.value,
         prefixRaw.field,
       )
@@ -240,7 +247,7 @@ export function resolveSettings(raw: RawOptions, env: NodeJS.ProcessEnv = proces
   const probeTimeoutSec = seconds('probeTimeout', Math.min(DEFAULTS.probeTimeoutSec, timeoutSec), 3600);
   const lockTimeoutRaw = str('lockTimeout');
   const lockTimeoutSec = lockTimeoutRaw
-    ? check(z.string().regex(/^\d+$/, 'expected whole seconds').transform(Number).refine((n) => n >= 1 && n <= 3600, 'expected 1 to 3600'), lockTimeoutRaw.value, lockTimeoutRaw.field)
+    ? check(whole(1, 3600, 'expected whole seconds', 'expected 1 to 3600'), lockTimeoutRaw.value, lockTimeoutRaw.field)
     : DEFAULTS.lockTimeoutSec;
 
   const peersFlag = raw.peer && raw.peer.length > 0 ? raw.peer.map((p) => ({ value: p, field: '--peer' })) : null;

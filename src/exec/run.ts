@@ -1,10 +1,15 @@
-// The only place that starts external programs.
+// The only place that starts external programs: argv arrays (never a shell), a timeout, stderr kept.
 //
-// Why not execa's own `timeout`: it signals the direct child only. mfsmaster, systemctl and wrapper
-// scripts have children of their own, and a hung grandchild would outlive us still holding the data-dir
-// lock. So every command gets its own process group (detached) and a timeout kills the whole group:
-// SIGTERM first, SIGKILL after a grace period (LizardFS 3.12 shadows have been seen ignoring SIGTERM).
-import { execa } from 'execa';
+// Every command gets its own process group and a timeout kills the whole group: SIGTERM first,
+// SIGKILL after a grace period (LizardFS 3.12 shadows have been seen ignoring SIGTERM, and mfsmaster,
+// systemctl and wrapper scripts have children of their own that would otherwise outlive us holding
+// the data-dir lock). The own group also means a keepalived SIGKILL of the hook's group cannot cut
+// an `mfsmaster restart` in half.
+//
+// Built on node:child_process rather than execa: execa's own timeout signals the direct child only,
+// so we would re-implement this anyway, and loading it costs ~40 ms on every notify and every check
+// (bench/RESULTS.md), a third of a bare `node -e 0`.
+import { spawn } from 'node:child_process';
 
 export interface CommandResult {
   argv: string[];
@@ -30,77 +35,72 @@ export interface RunOptions {
 /** After the direct child exits, how long to wait for a daemonised grandchild to let go of our pipes. */
 const STREAM_DRAIN_MS = 1500;
 
-export async function runCommand(argv: string[], options: RunOptions): Promise<CommandResult> {
+export function runCommand(argv: string[], options: RunOptions): Promise<CommandResult> {
   const [file, ...args] = argv;
   if (!file) throw new Error('runCommand: empty argv');
   const started = performance.now();
   const killGraceMs = options.killGraceMs ?? 1000;
 
-  const child = execa(file, args, {
-    reject: false,
-    detached: true,
-    cleanup: false,
-    stripFinalNewline: false,
-    input: options.input,
-    stdin: options.input === undefined ? 'ignore' : undefined,
-    env: options.env,
-    extendEnv: true,
-  });
+  return new Promise((resolve) => {
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    let exitCode: number | null = null;
+    let signal: string | null = null;
+    let spawnError: string | null = null;
+    let settled = false;
+    let graceTimer: NodeJS.Timeout | undefined;
+    let drainTimer: NodeJS.Timeout | undefined;
 
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-
-  let timedOut = false;
-  const killGroup = (signal: NodeJS.Signals) => {
-    if (child.pid === undefined) return;
-    try {
-      process.kill(-child.pid, signal);
-    } catch {
-      // The group is already gone.
-    }
-  };
-  let graceTimer: NodeJS.Timeout | undefined;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    killGroup('SIGTERM');
-    graceTimer = setTimeout(() => killGroup('SIGKILL'), killGraceMs);
-  }, Math.max(0, options.timeoutMs));
-
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const drained = exited.then(() => new Promise<'drain-timeout'>((r) => setTimeout(() => r('drain-timeout'), STREAM_DRAIN_MS).unref()));
-  const outcome = await Promise.race([child, drained]);
-  clearTimeout(timer);
-  if (graceTimer) clearTimeout(graceTimer);
-  // A timed-out command may leave descendants that ignored SIGTERM: they must not outlive us.
-  if (timedOut) killGroup('SIGKILL');
-
-  const durationMs = Math.round(performance.now() - started);
-  if (outcome === 'drain-timeout') {
-    return {
-      argv,
-      exitCode: child.exitCode,
-      signal: child.signalCode,
-      stdout,
-      stderr,
-      timedOut,
-      spawnError: null,
-      durationMs,
+    const child = spawn(file, args, {
+      detached: true,
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      env: options.env ? { ...process.env, ...options.env } : process.env,
+    });
+    const killGroup = (sig: NodeJS.Signals) => {
+      if (child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, sig);
+      } catch {
+        // The group is already gone.
+      }
     };
-  }
-  const result = outcome;
-  const failedToSpawn = result.failed && result.exitCode === undefined && result.signal === undefined && !timedOut;
-  return {
-    argv,
-    exitCode: result.exitCode ?? null,
-    signal: result.signal ?? null,
-    stdout,
-    stderr,
-    timedOut,
-    spawnError: failedToSpawn ? spawnReason(result.originalMessage ?? result.message ?? '', file) : null,
-    durationMs,
-  };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup('SIGTERM');
+      graceTimer = setTimeout(() => killGroup('SIGKILL'), killGraceMs);
+    }, Math.max(0, options.timeoutMs));
+
+    const finish = () => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (graceTimer) clearTimeout(graceTimer);
+      if (drainTimer) clearTimeout(drainTimer);
+      // A timed-out command may leave descendants that ignored SIGTERM: they must not outlive us.
+      if (timedOut) killGroup('SIGKILL');
+      resolve({ argv, exitCode, signal, stdout, stderr, timedOut, spawnError, durationMs: Math.round(performance.now() - started) });
+    };
+
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    if (options.input !== undefined && child.stdin) {
+      // A program that exits without reading its stdin is not our failure.
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(options.input);
+    }
+    child.once('error', (e: NodeJS.ErrnoException) => {
+      spawnError = spawnReason(e.code ?? e.message, file);
+      finish();
+    });
+    child.once('exit', (code, sig) => {
+      exitCode = code;
+      signal = sig;
+      // A daemon forked by the command may keep our pipes open: don't wait for it forever.
+      drainTimer = setTimeout(finish, STREAM_DRAIN_MS);
+    });
+    child.once('close', finish);
+  });
 }
 
 function spawnReason(message: string, file: string): string {

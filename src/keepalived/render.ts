@@ -249,9 +249,9 @@ export function renderKeepalivedConfig(options: KeepalivedOptions): string {
   if (o.fifo) {
     add(
       '    # Transitions in order, to one reader keepalived starts itself (FIFO path',
-      '    # appended as its last argument).',
+      '    # appended as its last argument; 127.0.0.1 9421 unless --ip/--port).',
       `    vrrp_notify_fifo ${o.fifo.path}`,
-      `    vrrp_notify_fifo_script "${o.lizardfsHaPath} fifo${defaultAdmin ? '' : ` ${admin}`}"`,
+      `    vrrp_notify_fifo_script "${o.lizardfsHaPath} fifo${defaultAdmin ? '' : ` --ip ${o.adminIp} --port ${o.adminPort}`}"`,
     );
   }
   add('}', '');
