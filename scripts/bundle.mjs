@@ -1,13 +1,13 @@
 #!/usr/bin/env node
-// Single-file bundle: dist/lizardfs-ha.js, every runtime dependency inside (commander, zod, chalk,
-// execa and theirs), ESM for node20, executable, `#!/usr/bin/env node` first. The .deb ships it.
+// Single-file bundle: dist/lizardfs-ha.js, every runtime dependency inside (commander, zod, chalk),
+// ESM for node20, executable, `#!/usr/bin/env node` first. The .deb ships it.
 //
 // Built from src/ (esbuild strips the types itself), so it does not wait for tsc.
 //
 // Laziness: program.ts loads the engine with `await import()`. Without code splitting esbuild
 // cannot emit a second file, but it keeps the laziness: every module reached only through a dynamic
 // import is wrapped in an __esm() initialiser that runs on the first import() call. So
-// `lizardfs-ha --version` evaluates commander + zod + the option parsing, not execa or the engine.
+// `lizardfs-ha --version` evaluates commander + zod + the option parsing, not the engine.
 // test/package.test.mjs checks that (`--trace` build below: each module logs when it is evaluated).
 //
 // Usage: node scripts/bundle.mjs [--outfile PATH] [--trace] [--metafile PATH]

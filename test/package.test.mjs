@@ -111,7 +111,7 @@ describe('bundle', { skip: NO_TSC }, () => {
     assert.match(byArgs.get('notify bogus 127.0.0.1 9421').stderr, /invalid state "bogus"/);
   });
 
-  test('--version does not evaluate the engine, execa or chalk (lazy imports stay lazy)', () => {
+  test('--version does not evaluate the engine or chalk (lazy imports stay lazy)', () => {
     // A bundle whose every module records itself when evaluated (scripts/bundle.mjs --trace).
     const traced = path.join(work, 'trace.js');
     execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'bundle.mjs'), '--trace', '--outfile', traced], { stdio: ['ignore', 'ignore', 'pipe'] });
