@@ -30,9 +30,12 @@ export function makeWorld(t, { mode = 'ha-cluster-managed', password = PASSWORD,
     LIZARDFS_HA_CONFIG: cfg,
     LIZARDFS_HA_STATE_DIR: path.join(dir, 'run'),
     LIZARDFS_HA_SERVICE_MANAGER: 'direct',
+    // The BACKUP grace has tests of its own (safety.test.mjs); elsewhere it would only add 4 s a demotion.
+    LIZARDFS_HA_DEMOTE_GRACE: '0',
     NO_COLOR: '1',
   };
-  for (const k of Object.keys(env)) if (k.startsWith('LIZARDFS_HA_') && !['LIZARDFS_HA_CONFIG', 'LIZARDFS_HA_STATE_DIR', 'LIZARDFS_HA_SERVICE_MANAGER'].includes(k)) delete env[k];
+  const kept = ['LIZARDFS_HA_CONFIG', 'LIZARDFS_HA_STATE_DIR', 'LIZARDFS_HA_SERVICE_MANAGER', 'LIZARDFS_HA_DEMOTE_GRACE'];
+  for (const k of Object.keys(env)) if (k.startsWith('LIZARDFS_HA_') && !kept.includes(k)) delete env[k];
   fs.mkdirSync(env.FAKE_LFS_STATE, { recursive: true });
 
   const world = {

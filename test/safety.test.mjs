@@ -88,14 +88,73 @@ test('split-brain guard: a reachable peer that is a running master blocks promot
   const w = makeWorld(t);
   withPeer(w, { running: true, personality: 'master', version: 30, diskVersion: 30 });
   w.serve({ personality: 'shadow', version: 30, diskVersion: 30 });
-  const r = await w.run(['notify', 'MASTER', '127.0.0.1', '9421', '--peer', '127.0.0.2:9421', '--json']);
+  const r = await w.run(['notify', 'MASTER', '127.0.0.1', '9421', '--peer', '127.0.0.2:9421', '--json', '--deadline', '3']);
   assert.equal(r.code, 3);
   assert.equal(r.json.plan.refusal, 'split-brain');
+  assert.match(r.json.message, /still so after waiting [23] s/);
   assert.deepEqual(w.mutatingCalls(), []);
   assert.match(w.syslog(), /peer 127\.0\.0\.2:9421: master running, metadata version 30; ours 30/);
   const forced = await w.run(['notify', 'MASTER', '127.0.0.1', '9421', '--peer', '127.0.0.2:9421', '--force']);
   assert.equal(forced.code, 0);
+  assert.deepEqual(w.calls().filter((c) => c.argv[0] === 'promote-shadow').length, 1);
   assert.equal(w.server().personality, 'master');
+});
+
+test('split-brain wait: the VIP moved here while the old master still runs; once it steps down, promote', async (t) => {
+  const w = makeWorld(t);
+  withPeer(w, { running: true, personality: 'master', version: 30, diskVersion: 30 });
+  w.serve({ personality: 'shadow', version: 30, diskVersion: 30 });
+  const run = w.run(['notify', 'MASTER', '127.0.0.1', '9421', '--peer', '127.0.0.2:9421', '--json', '--deadline', '30']);
+  await sleep(2500);
+  assert.deepEqual(w.mutatingCalls(), [], 'nothing done while the peer is master');
+  // The old node's keepalived comes back in BACKUP and its server is demoted.
+  w.set({ personality: 'shadow' }, { host: 'peer' });
+  const r = await run;
+  assert.equal(r.code, 0, r.stdout);
+  assert.equal(w.server().personality, 'master');
+  assert.ok(r.json.elapsedMs >= 2500);
+  assert.match(w.syslog(), /waiting for it to step down/);
+});
+
+test('BACKUP grace: keepalived start-up (BACKUP, then MASTER 3 s later) never demotes the running master', async (t) => {
+  const w = makeWorld(t);
+  w.serve({ personality: 'master', version: 12, diskVersion: 12 });
+  const env = { LIZARDFS_HA_DEMOTE_GRACE: '4' };
+  const backup = w.run(['notify', 'BACKUP', '127.0.0.1', '9421', '--json'], { env });
+  await sleep(1500);
+  const master = await w.run(['notify', 'MASTER', '127.0.0.1', '9421', '--json'], { env });
+  const b = await backup;
+  assert.equal(b.code, 4, b.stdout);
+  assert.equal(b.json.outcome, 'superseded');
+  assert.equal(master.code, 0);
+  assert.equal(master.json.outcome, 'nothing-to-do');
+  assert.deepEqual(w.mutatingCalls(), []);
+  assert.equal(w.server().personality, 'master');
+});
+
+test('BACKUP grace: with no newer event the master is demoted after the grace; FAULT and STOP never wait', async (t) => {
+  const w = makeWorld(t);
+  w.serve({ personality: 'master', version: 12, diskVersion: 12 });
+  const env = { LIZARDFS_HA_DEMOTE_GRACE: '2' };
+  const b = await w.run(['notify', 'BACKUP', '127.0.0.1', '9421', '--json'], { env });
+  assert.equal(b.code, 0, b.stdout);
+  assert.ok(b.json.elapsedMs >= 2000, `waited ${b.json.elapsedMs} ms`);
+  assert.equal(w.server().personality, 'shadow');
+  w.serve({ personality: 'master', version: 12 });
+  const f = await w.run(['notify', 'FAULT', '127.0.0.1', '9421', '--json'], { env });
+  assert.equal(f.code, 0);
+  assert.ok(f.json.elapsedMs < 2000, `FAULT did not wait: ${f.json.elapsedMs} ms`);
+  assert.equal(w.server().personality, 'shadow');
+});
+
+test('BACKUP grace is skipped when a peer is a running master (two masters now: demote at once)', async (t) => {
+  const w = makeWorld(t);
+  withPeer(w, { running: true, personality: 'master', version: 12, diskVersion: 12 });
+  w.serve({ personality: 'master', version: 12, diskVersion: 12 });
+  const b = await w.run(['notify', 'BACKUP', '127.0.0.1', '9421', '--json', '--peer', '127.0.0.2:9421'], { env: { LIZARDFS_HA_DEMOTE_GRACE: '10' } });
+  assert.equal(b.code, 0, b.stdout);
+  assert.ok(b.json.elapsedMs < 5000, `no grace: ${b.json.elapsedMs} ms`);
+  assert.equal(w.server().personality, 'shadow');
 });
 
 test('behind-peer guard: a reachable peer with a newer metadata version blocks promotion', async (t) => {

@@ -37,6 +37,7 @@ export interface RawOptions {
   envFile?: string;
   systemctlBin?: string;
   metricsFile?: string;
+  demoteGrace?: string;
 }
 
 /** Option name -> environment variable. The flag wins over the variable. */
@@ -65,6 +66,7 @@ export const ENV: Record<keyof RawOptions, string> = {
   envFile: 'LIZARDFS_HA_ENV_FILE',
   systemctlBin: 'LIZARDFS_HA_SYSTEMCTL_BIN',
   metricsFile: 'LIZARDFS_HA_METRICS_FILE',
+  demoteGrace: 'LIZARDFS_HA_DEMOTE_GRACE',
 };
 
 export const DEFAULTS = {
@@ -72,6 +74,7 @@ export const DEFAULTS = {
   probeTimeoutSec: 2,
   deadlineSec: 60,
   lockTimeoutSec: 10,
+  demoteGraceSec: 4,
   stateDir: '/run/lizardfs-ha',
   unit: 'lizardfs-ha-master.service',
   envFile: '/run/lizardfs-ha/master.env',
@@ -102,6 +105,7 @@ export interface Settings {
   envFile: string;
   systemctl: string[];
   metricsFile: string | null;
+  demoteGraceMs: number;
 }
 
 // ---- field schemas ---------------------------------------------------------------------------
@@ -146,6 +150,10 @@ const secondsSchema = (max: number) =>
   z
     .pipe(z.string().check(z.regex(/^\d+(\.\d+)?$/, 'expected a number of seconds, e.g. 10 or 2.5')), z.transform(Number))
     .check(z.refine((n: number) => n > 0 && n <= max, `expected seconds greater than 0 and at most ${max}`));
+
+const graceSchema = z
+  .pipe(z.string().check(z.regex(/^\d+(\.\d+)?$/, 'expected a number of seconds, e.g. 4 or 0 to disable')), z.transform(Number))
+  .check(z.refine((n: number) => n <= 60, 'expected at most 60 seconds'));
 
 const pathSchema = text((v) => v.length > 0 && !v.includes('\0'), 'expected a path (not empty, no NUL bytes)');
 const commandSchema = text(
@@ -287,6 +295,10 @@ export function resolveSettings(raw: RawOptions, env: NodeJS.ProcessEnv = proces
     unit: unit ? check(commandSchema, unit.value, unit.field) : DEFAULTS.unit,
     envFile: envFile ? path.resolve(check(pathSchema, envFile.value, envFile.field)) : DEFAULTS.envFile,
     systemctl: [word('systemctlBin', 'systemctl')],
+    demoteGraceMs: (() => {
+      const v = str('demoteGrace');
+      return v ? check(graceSchema, v.value, v.field) * 1000 : DEFAULTS.demoteGraceSec * 1000;
+    })(),
     metricsFile: metricsFile ? path.resolve(check(pathSchema, metricsFile.value, metricsFile.field)) : null,
   };
 }

@@ -40,6 +40,7 @@ function transitionOptions(cmd: Command): Command {
     .option('--method <method>', `promotion: auto, admin (promote-shadow) or restart (default auto) [${ENV.method}]`)
     .option('--peer <host:port>', `another metadata server to check before promoting; repeatable [${ENV.peer}, comma separated]`, (v: string, prev: string[] = []) => [...prev, v])
     .option('--force', `override the safety guards (split brain, behind a peer, empty master) [${ENV.force}]`)
+    .option('--demote-grace <seconds>', `on BACKUP, a running master with no live master peer waits this long for a newer event first; 0 disables (default ${DEFAULTS.demoteGraceSec}) [${ENV.demoteGrace}]`)
     .option('--service-manager <name>', `auto, direct or systemd (default auto: systemd if it runs) [${ENV.serviceManager}]`)
     .option('--unit <name>', `systemd unit of the server (default ${DEFAULTS.unit}) [${ENV.unit}]`)
     .option('--env-file <path>', `environment file the unit reads (default ${DEFAULTS.envFile}) [${ENV.envFile}]`)

@@ -18,7 +18,7 @@ export interface ObserveContext {
   onCommand: (r: CommandResult) => void;
 }
 
-export async function observeServer(ctx: ObserveContext, config: MasterConfig, wanted: Role): Promise<Observation> {
+export async function observeServer(ctx: ObserveContext, config: MasterConfig, wanted: Role, alwaysPeers = false): Promise<Observation> {
   const { status, result } = await readServerStatus(ctx.plan.admin, ctx.deadline.clamp(ctx.probeTimeoutMs));
   ctx.onCommand(result);
 
@@ -33,7 +33,7 @@ export async function observeServer(ctx: ObserveContext, config: MasterConfig, w
   }
 
   let peers: PeerObservation[] = [];
-  if (promoting && ctx.peers.length > 0) {
+  if ((promoting || alwaysPeers) && ctx.peers.length > 0) {
     peers = await Promise.all(
       ctx.peers.map(async (p) => {
         const r = await readServerStatus({ ...ctx.plan.admin, ip: p.host, port: p.port }, ctx.deadline.clamp(ctx.probeTimeoutMs));

@@ -156,25 +156,69 @@ export async function runTransition(req: TransitionRequest, s: Settings): Promis
       }
     }
 
-    const observation = await observeServer(
-      {
-        plan: opts,
-        metarestoreCommand: s.metarestoreCommand,
-        dataPath: s.dataPath,
-        timeoutMs: s.timeoutMs,
-        probeTimeoutMs: s.probeTimeoutMs,
-        peers: s.peers,
-        deadline,
-        onCommand,
-      },
-      config,
-      req.wanted,
-    );
+    const observeCtx = {
+      plan: opts,
+      metarestoreCommand: s.metarestoreCommand,
+      dataPath: s.dataPath,
+      timeoutMs: s.timeoutMs,
+      probeTimeoutMs: s.probeTimeoutMs,
+      peers: s.peers,
+      deadline,
+      onCommand,
+    };
+    const graceCandidate = req.event === 'BACKUP' && s.demoteGraceMs > 0 && !s.dryRun;
+    let observation = await observeServer(observeCtx, config, req.wanted, graceCandidate);
+    let plan = planTransition(req.wanted, observation, opts);
+    /** Sleep in small steps; a newer event arriving ends the wait (null), else true when the time is up. */
+    const waitUnlessSuperseded = async (ms: number): Promise<string | null> => {
+      const until = performance.now() + Math.min(ms, deadline.remainingMs());
+      while (performance.now() < until) {
+        await new Promise((r) => setTimeout(r, Math.min(200, until - performance.now())));
+        const newer = lock && arrival ? lock.superseded(arrival) : null;
+        if (newer) return newer;
+      }
+      return null;
+    };
+
+    // keepalived starts every instance in BACKUP and makes the winner MASTER ~3 advert intervals
+    // later. A BACKUP on the node whose server is the only running master is most likely that
+    // start-up: demoting right away would leave the cluster without a master (and the demoted
+    // version-0 shadow is not eligible for the VIP). Wait a little for the MASTER that follows.
+    const liveMasterPeer = (o: Observation) => o.peers.find((p) => p.status.reachable && p.status.personality === 'master' && p.status.serverStatus === 'running');
+    if (graceCandidate && plan.outcome === 'transition' && observation.server.reachable && observation.server.personality === 'master' && !liveMasterPeer(observation)) {
+      log.info(`BACKUP while this server is a running master and no peer is: waiting up to ${(s.demoteGraceMs / 1000).toFixed(1)} s for a newer keepalived event before demoting (--demote-grace)`);
+      const newer = await waitUnlessSuperseded(s.demoteGraceMs);
+      if (newer) {
+        finish('superseded', EXIT.superseded, `superseded during the demotion grace: ${newer}; the master was left as it is`);
+        log.notice(report.message);
+        return report;
+      }
+      observation = await observeServer(observeCtx, config, req.wanted, false);
+      plan = planTransition(req.wanted, observation, opts);
+    }
+
+    // The VIP moved here but the old master still runs (its keepalived died, or it is about to be
+    // demoted): wait for it to go, re-checking every second, rather than refuse once and leave the
+    // VIP on a shadow for good. A newer event ends the wait.
+    if (plan.refusal === 'split-brain' && !s.dryRun && !deadline.expired()) {
+      log.warn(`${plan.reason}; waiting for it to step down (until the deadline, ${(deadline.remainingMs() / 1000).toFixed(0)} s)`);
+      while (plan.refusal === 'split-brain' && deadline.remainingMs() > 1000) {
+        const newer = await waitUnlessSuperseded(1000);
+        if (newer) {
+          finish('superseded', EXIT.superseded, `superseded while waiting for the old master to step down: ${newer}`);
+          log.notice(report.message);
+          return report;
+        }
+        observation = await observeServer(observeCtx, config, req.wanted);
+        plan = planTransition(req.wanted, observation, opts);
+      }
+      if (plan.refusal === 'split-brain') plan = { ...plan, reason: `${plan.reason}; still so after waiting ${(deadline.elapsedMs() / 1000).toFixed(0)} s` };
+    }
+
     const { config: _omit, ...observedRest } = observation;
     report.observed = observedRest;
     log.info(`observed: ${describeStatus(observation.server)}${observation.liveness ? `, isalive: ${observation.liveness}` : ''}${observation.diskVersion !== null ? `, on-disk metadata version ${observation.diskVersion}` : ''}; config ${config.mode}${config.mode === 'classic' ? ` (PERSONALITY = ${config.personality})` : ''}`);
 
-    const plan = planTransition(req.wanted, observation, opts);
     const { wanted: _w, ...planRest } = plan;
     report.plan = planRest;
     for (const n of plan.notes) log.info(n);
