@@ -157,6 +157,39 @@ test('BACKUP grace is skipped when a peer is a running master (two masters now: 
   assert.equal(w.server().personality, 'shadow');
 });
 
+test('last-master guard: a STOP/BACKUP/FAULT never demotes the only master when no answering peer could take over', async (t) => {
+  const w = makeWorld(t);
+  withPeer(w, { running: true, personality: 'shadow', version: 0, diskVersion: 0, stuckDisconnected: true });
+  w.serve({ personality: 'master', version: 12, diskVersion: 12 });
+  for (const state of ['STOP', 'FAULT', 'BACKUP']) {
+    const r = await w.run(['notify', state, '127.0.0.1', '9421', '--json', '--peer', '127.0.0.2:9421']);
+    assert.equal(r.code, 3, r.stdout);
+    assert.equal(r.json.plan.refusal, 'last-master');
+    assert.match(r.json.message, /no peer could take over \(127\.0\.0\.2:9421 shadow v0\)/);
+  }
+  assert.deepEqual(w.mutatingCalls(), []);
+  assert.equal(w.server().personality, 'master');
+  // An eligible peer (a shadow with metadata): demote.
+  w.set({ version: 12, diskVersion: 12 }, { host: 'peer' });
+  const ok = await w.run(['notify', 'STOP', '127.0.0.1', '9421', '--peer', '127.0.0.2:9421']);
+  assert.equal(ok.code, 0, ok.stdout);
+  assert.equal(w.server().personality, 'shadow');
+});
+
+test('last-master guard: a peer that does not answer might be a master elsewhere, so demote; --force demotes anyway', async (t) => {
+  const w = makeWorld(t);
+  withPeer(w, { running: false });
+  w.serve({ personality: 'master', version: 12, diskVersion: 12 });
+  const r = await w.run(['notify', 'STOP', '127.0.0.1', '9421', '--peer', '127.0.0.2:9421']);
+  assert.equal(r.code, 0, r.stdout);
+  assert.equal(w.server().personality, 'shadow');
+  withPeer(w, { running: true, personality: 'shadow', version: 0, diskVersion: 0, stuckDisconnected: true });
+  w.serve({ personality: 'master', version: 12, diskVersion: 12 });
+  const f = await w.run(['demote', '--peer', '127.0.0.2:9421', '--force']);
+  assert.equal(f.code, 0, f.stdout);
+  assert.equal(w.server().personality, 'shadow');
+});
+
 test('behind-peer guard: a reachable peer with a newer metadata version blocks promotion', async (t) => {
   const w = makeWorld(t);
   withPeer(w, { running: true, personality: 'shadow', version: 45, diskVersion: 45 });

@@ -11,7 +11,7 @@ Exit status:
   0  done, or nothing to do (already in the wanted role); also a dry run
   1  the transition failed (command failed or hung, or the role was not verified in time)
   2  bad input or refused configuration: nothing was run
-  3  refused by a safety guard (split brain, behind a peer, empty master); --force overrides
+  3  refused by a safety guard (split brain, behind a peer, empty master, last master); --force overrides
   4  superseded: a newer keepalived event arrived, this one was not acted on
 
 Every option can also be set in the environment (LIZARDFS_HA_CONFIG, LIZARDFS_HA_TIMEOUT, ...;

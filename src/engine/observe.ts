@@ -33,7 +33,10 @@ export async function observeServer(ctx: ObserveContext, config: MasterConfig, w
   }
 
   let peers: PeerObservation[] = [];
-  if ((promoting || alwaysPeers) && ctx.peers.length > 0) {
+  // Peers matter for a promotion (split brain, behind a peer) and for demoting a running master
+  // (is anyone left to take over?).
+  const demotingMaster = wanted === 'shadow' && status.reachable && status.personality === 'master';
+  if ((promoting || demotingMaster || alwaysPeers) && ctx.peers.length > 0) {
     peers = await Promise.all(
       ctx.peers.map(async (p) => {
         const r = await readServerStatus({ ...ctx.plan.admin, ip: p.host, port: p.port }, ctx.deadline.clamp(ctx.probeTimeoutMs));

@@ -4,6 +4,7 @@
 // `mfsmaster restart` stops the running server BEFORE it validates its options: a refused restart
 // leaves no server at all.
 import { masterArgv } from '../lizardfs/commands.js';
+import { isHealthy } from '../lizardfs/status.js';
 import type { Observation, Plan, PlanOptions, Role, Step } from './types.js';
 
 export function planTransition(wanted: Role, obs: Observation, opts: PlanOptions): Plan {
@@ -125,6 +126,27 @@ export function planTransition(wanted: Role, obs: Observation, opts: PlanOptions
 
 function planDemotion(current: Role | 'unknown' | 'down', obs: Observation, opts: PlanOptions, notes: string[]): Plan {
   if (current === 'down') return startAs('shadow', obs, opts, notes, 'shadow');
+  // A demoted master comes back as a shadow with nothing in RAM (version 0) until it syncs from a
+  // master. If every peer answered and none could take over, demoting would leave the cluster with
+  // no eligible node at all (every track check failing, nobody ever promoted again). Keep it; it
+  // can take the VIP back. Peers that do not answer may be masters elsewhere: then demote.
+  if (current === 'master' && !opts.force && obs.peers.length > 0) {
+    const answered = obs.peers.every((p) => p.status.reachable);
+    const eligible = obs.peers.filter((p) => isHealthy(p.status));
+    for (const p of obs.peers) {
+      notes.push(`peer ${p.address}: ${p.status.reachable ? `${p.status.personality} ${p.status.serverStatus}, metadata version ${p.status.metadataVersion}` : `unreachable (${p.status.reason})`}`);
+    }
+    if (answered && eligible.length === 0) {
+      return {
+        wanted: 'shadow',
+        outcome: 'refused',
+        refusal: 'last-master',
+        reason: `no peer could take over (${obs.peers.map((p) => `${p.address} ${p.status.reachable ? `${p.status.personality} v${p.status.metadataVersion}` : 'down'}`).join(', ')}): demoting the only master would leave no eligible node; keeping it (use --force to demote anyway)`,
+        steps: [],
+        notes,
+      };
+    }
+  }
   return restartAs('shadow', obs, opts, notes, 'shadow', `server is ${describe(current, obs.server)}`);
 }
 

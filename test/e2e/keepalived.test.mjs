@@ -33,6 +33,7 @@ const skip = skipReason();
 
 let workdir;
 let nsPrefix;
+let failed = false;
 
 function lab(...args) {
   const r = spawnSync(LAB, args, { encoding: 'utf8', timeout: 120_000 });
@@ -107,14 +108,27 @@ function printTimeline(t, since) {
   console.log(`--- timeline: ${t.name}\n${text}\n${roles()}`);
 }
 
-/** Runs one scenario from a settled cluster; prints the timeline whatever happens. */
-function scenario(name, fn) {
-  test(name, { skip: skip ?? false, timeout: 60_000 }, async (t) => {
-    const master = await waitFor('a settled cluster before the scenario', 30, settled);
+/**
+ * Runs one scenario from a settled cluster; prints the timeline whatever
+ * happens. `todo`: a known gap, reported but not failing the suite (and its
+ * failure does not keep the lab's files).
+ */
+function scenario(name, fn, { todo } = {}) {
+  test(name, { skip: skip ?? false, todo: todo ?? false, timeout: 120_000 }, async (t) => {
+    let master;
+    try {
+      master = await waitFor('a settled cluster before the scenario', 30, settled);
+    } catch (e) {
+      if (!todo) failed = true;
+      throw e;
+    }
     const since = Date.now() / 1000;
     labIn('mark', `scenario: ${name}`);
     try {
       await fn(master, since);
+    } catch (e) {
+      if (!todo) failed = true;
+      throw e;
     } finally {
       printTimeline(t, since);
     }
@@ -140,7 +154,11 @@ after(() => {
   lab('down', workdir);
   const left = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.startsWith(`${nsPrefix}-`));
   const procs = spawnSync('pgrep', ['-f', workdir], { encoding: 'utf8' }).stdout.trim();
-  rmSync(workdir, { recursive: true, force: true });
+  if (failed || process.env.LFSHA_E2E_KEEP === '1') {
+    console.log(`lab files kept for inspection: ${workdir} (timeline, h*/keepalived.log, h*/lizardfs-ha.log, fake/)`);
+  } else {
+    rmSync(workdir, { recursive: true, force: true });
+  }
   assert.deepEqual(left, [], 'lab.sh down deletes every namespace');
   assert.equal(procs, '', 'lab.sh down leaves no process behind');
 });
@@ -192,18 +210,22 @@ scenario('the failed node returns: no flap back (nopreempt)', async (master, sin
 });
 
 scenario('rapid flaps: exactly one master at the end', async (master) => {
-  // keepalived stopped and restarted on whoever is master, four times in a
-  // row without waiting for the hooks, then the new master's server crashes.
+  // keepalived restarted on whoever is VRRP master, four times, each as soon
+  // as the VIP has moved: the hooks of one flap still run when the next
+  // comes (keepalived SIGTERMs the running hooks of a node it stops).
   let m = master;
   for (let i = 0; i < 4; i++) {
     labIn('stop-keepalived', m);
     labIn('start-keepalived', m);
-    await sleep(700);
-    const now = spawnSync(LAB, ['wait-master', workdir, '5'], { encoding: 'utf8' }).stdout.trim();
-    m = now || HOSTS[i % 2];
+    const r = spawnSync(LAB, ['wait-master', workdir, '15'], { encoding: 'utf8' });
+    assert.equal(
+      r.status,
+      0,
+      `after flap ${i + 1} no node became VRRP MASTER within 15 s: no node is eligible (every track check failing)\n${roles()}`,
+    );
+    m = r.stdout.trim();
   }
-  labIn('kill-server', m);
-  const final = await waitFor('a settled cluster after the flaps', 45, settled);
+  const final = await waitFor('a settled cluster after the flaps', 40, settled);
   assertRoles(final);
   assert.deepEqual(
     HOSTS.filter((h) => labIn('vrrp-state', h) === 'MASTER'),
@@ -211,3 +233,21 @@ scenario('rapid flaps: exactly one master at the end', async (master) => {
     'one VRRP MASTER',
   );
 });
+
+scenario(
+  'keepalived killed on the master (SIGKILL), then restarted: one master at the end',
+  async (master) => {
+    // The dead keepalived sends no priority 0 and leaves its VIP; the peer
+    // becomes VRRP MASTER while the old server is still a running master, so
+    // its promotion waits (split-brain guard). When keepalived comes back on
+    // the old node it is BACKUP and its server is demoted; the waiting
+    // promotion on the peer then goes ahead.
+    const peer = HOSTS.find((h) => h !== master);
+    labIn('kill-keepalived', master);
+    await waitFor(`${peer} VRRP MASTER`, 15, () => labIn('vrrp-state', peer) === 'MASTER');
+    await sleep(3000);
+    labIn('start-keepalived', master);
+    const final = await waitFor('a settled cluster after keepalived came back', 30, settled);
+    assertRoles(final);
+  },
+);
