@@ -112,7 +112,10 @@ for (const [name, opts] of Object.entries(variants)) {
     if (opts.fifo) {
       assert.equal(value(g, 'vrrp_notify_fifo'), opts.fifo.path);
       const defaultAdmin = admin === '127.0.0.1 9421';
-      assert.equal(value(g, 'vrrp_notify_fifo_script'), `${opts.lizardfsHaPath} fifo${defaultAdmin ? '' : ` ${admin}`}`);
+      assert.equal(
+        value(g, 'vrrp_notify_fifo_script'),
+        `${opts.lizardfsHaPath} fifo${defaultAdmin ? '' : ` --ip ${opts.adminIp} --port ${opts.adminPort}`}`,
+      );
       for (const s of ['master', 'backup', 'fault', 'stop']) assert.equal(findAll(inst, `notify_${s}`).length, 0);
     } else {
       for (const s of ['master', 'backup', 'fault', 'stop']) {
