@@ -32,9 +32,11 @@ export function makeWorld(t, { mode = 'ha-cluster-managed', password = PASSWORD,
     LIZARDFS_HA_SERVICE_MANAGER: 'direct',
     // The BACKUP grace has tests of its own (safety.test.mjs); elsewhere it would only add 4 s a demotion.
     LIZARDFS_HA_DEMOTE_GRACE: '0',
+    // Never the machine's /etc/default/lizardfs-ha; tests that want one write it here.
+    LIZARDFS_HA_DEFAULTS: path.join(dir, 'default-lizardfs-ha'),
     NO_COLOR: '1',
   };
-  const kept = ['LIZARDFS_HA_CONFIG', 'LIZARDFS_HA_STATE_DIR', 'LIZARDFS_HA_SERVICE_MANAGER', 'LIZARDFS_HA_DEMOTE_GRACE'];
+  const kept = ['LIZARDFS_HA_CONFIG', 'LIZARDFS_HA_STATE_DIR', 'LIZARDFS_HA_SERVICE_MANAGER', 'LIZARDFS_HA_DEMOTE_GRACE', 'LIZARDFS_HA_DEFAULTS'];
   for (const k of Object.keys(env)) if (k.startsWith('LIZARDFS_HA_') && !kept.includes(k)) delete env[k];
   fs.mkdirSync(env.FAKE_LFS_STATE, { recursive: true });
 

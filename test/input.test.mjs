@@ -90,3 +90,35 @@ test('--help documents every exit code', async (t) => {
   }
   assert.deepEqual(w.calls(), []);
 });
+
+test('/etc/default/lizardfs-ha: settings for every run; the environment and flags win; bad values name the file', async (t) => {
+  const w = makeWorld(t);
+  w.serve({ personality: 'shadow', version: 5, diskVersion: 5 });
+  const fs = await import('node:fs');
+  const file = w.env.LIZARDFS_HA_DEFAULTS;
+  fs.writeFileSync(file, '# lizardfs-ha defaults\nLIZARDFS_HA_METHOD=restart\nexport LIZARDFS_HA_PEERS="127.0.0.9:9421"\nOTHER=ignored\n', { mode: 0o644 });
+  let r = await w.run(['promote', '--dry-run', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.json.plan.method, 'restart');
+  assert.equal(r.json.observed.peers[0].address, '127.0.0.9:9421');
+  r = await w.run(['promote', '--dry-run', '--json'], { env: { LIZARDFS_HA_METHOD: 'auto' } });
+  assert.equal(r.json.plan.method, 'admin', 'the environment wins over the file');
+  r = await w.run(['promote', '--dry-run', '--json', '--method', 'auto']);
+  assert.equal(r.json.plan.method, 'admin', 'the flag wins over the file');
+  fs.writeFileSync(file, 'LIZARDFS_HA_TIMEOUT=soon\n');
+  r = await w.run(['promote']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, new RegExp(`invalid LIZARDFS_HA_TIMEOUT \\(from ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\) "soon"`));
+  assert.deepEqual(w.mutatingCalls(), []);
+});
+
+test('a defaults file others can write is refused (it configures a root hook)', async (t) => {
+  const w = makeWorld(t);
+  const fs = await import('node:fs');
+  fs.writeFileSync(w.env.LIZARDFS_HA_DEFAULTS, 'LIZARDFS_HA_METHOD=restart\n');
+  fs.chmodSync(w.env.LIZARDFS_HA_DEFAULTS, 0o666);
+  const r = await w.run(['notify', 'master', '127.0.0.1', '9421']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /refusing .*default-lizardfs-ha: it must be owned by root and not writable by others/);
+  assert.deepEqual(w.calls(), []);
+});

@@ -3,12 +3,13 @@
 import { CommanderError } from 'commander';
 import { EXIT } from '../engine/types.js';
 import { InputError } from './options.js';
+import { loadDefaults } from './defaults-file.js';
 import { buildProgram } from './program.js';
 
 export async function main(argv: string[] = process.argv, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const program = buildProgram(env);
   try {
-    await program.parseAsync(argv);
+    const defaults = loadDefaults(env);
+    await buildProgram(defaults.env, defaults.fromFile).parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) {

@@ -205,18 +205,19 @@ function flagName(key: string): string {
 }
 
 /** Resolve flag > env > default and validate everything. Throws InputError. */
-export function resolveSettings(raw: RawOptions, env: NodeJS.ProcessEnv = process.env): Settings {
+export function resolveSettings(raw: RawOptions, env: NodeJS.ProcessEnv = process.env, fromFile?: Map<string, string>): Settings {
+  const origin = (key: keyof RawOptions) => `${ENV[key]} (from ${fromFile?.get(ENV[key]) ?? 'the environment'})`;
   const str = (key: keyof RawOptions): { value: string; field: string } | undefined => {
     const flag = raw[key];
     if (typeof flag === 'string') return { value: flag, field: flagName(key) };
     const e = fromEnv(env, key);
-    return e === undefined ? undefined : { value: e, field: `${ENV[key]} (from the environment)` };
+    return e === undefined ? undefined : { value: e, field: origin(key) };
   };
   const bool = (key: keyof RawOptions, dflt: boolean): boolean => {
     const flag = raw[key];
     if (typeof flag === 'boolean') return flag;
     const e = fromEnv(env, key);
-    return e === undefined ? dflt : check(boolEnv, e, `${ENV[key]} (from the environment)`);
+    return e === undefined ? dflt : check(boolEnv, e, origin(key));
   };
   const seconds = (key: keyof RawOptions, dflt: number, max: number): number => {
     const v = str(key);
@@ -260,7 +261,7 @@ export function resolveSettings(raw: RawOptions, env: NodeJS.ProcessEnv = proces
 
   const peersFlag = raw.peer && raw.peer.length > 0 ? raw.peer.map((p) => ({ value: p, field: '--peer' })) : null;
   const peersEnv = fromEnv(env, 'peer');
-  const peerInputs = peersFlag ?? (peersEnv ? peersEnv.split(/[\s,]+/).filter(Boolean).map((p) => ({ value: p, field: `${ENV.peer} (from the environment)` })) : []);
+  const peerInputs = peersFlag ?? (peersEnv ? peersEnv.split(/[\s,]+/).filter(Boolean).map((p) => ({ value: p, field: origin('peer') })) : []);
   const peers = peerInputs.map((p) => check(peerSchema, p.value, p.field));
 
   const logFile = str('logFile');

@@ -104,7 +104,7 @@ async function transition(command: 'notify' | 'promote' | 'demote', event: strin
   process.exitCode = report.exitCode;
 }
 
-export function buildProgram(env: NodeJS.ProcessEnv = process.env): Command {
+export function buildProgram(env: NodeJS.ProcessEnv = process.env, fromFile: Map<string, string> = new Map()): Command {
   const program = new Command('lizardfs-ha')
     .description('Fail over LizardFS/SaunaFS metadata servers from keepalived: promote, demote, check, report.')
     .version(VERSION, '-V, --version')
@@ -130,7 +130,7 @@ export function buildProgram(env: NodeJS.ProcessEnv = process.env): Command {
     .addHelpText('after', EXIT_HELP)
     .action(async (words: string[], raw: RawOptions & { ip?: string; port?: string }) => {
       const n = parseNotifyWords(words, raw, env);
-      await transition('notify', n.event, n.wanted, n.ip, n.port, resolveSettings(raw, env));
+      await transition('notify', n.event, n.wanted, n.ip, n.port, resolveSettings(raw, env, fromFile));
     });
 
   transitionOptions(
@@ -150,7 +150,7 @@ export function buildProgram(env: NodeJS.ProcessEnv = process.env): Command {
     .addHelpText('after', EXIT_HELP)
     .action(async (fifoPath: string, raw: RawOptions & { ip?: string; port?: string; instance?: string }) => {
       const t = notifyTarget('master', raw, env);
-      const s = resolveSettings(raw, env);
+      const s = resolveSettings(raw, env, fromFile);
       const { runFifoReader } = await import('./fifo.js');
       process.exitCode = await runFifoReader({ path: fifoPath, ip: t.ip, port: t.port, instance: raw.instance ?? null }, s);
     });
@@ -169,7 +169,7 @@ export function buildProgram(env: NodeJS.ProcessEnv = process.env): Command {
       .addHelpText('after', EXIT_HELP)
       .action(async (ip: string | undefined, port: string | undefined, raw: RawOptions) => {
         const t = target(ip, port);
-        await transition(name, null, role, t.ip, t.port, resolveSettings(raw, env));
+        await transition(name, null, role, t.ip, t.port, resolveSettings(raw, env, fromFile));
       });
   }
 
@@ -186,7 +186,7 @@ export function buildProgram(env: NodeJS.ProcessEnv = process.env): Command {
       .option('--state-dir <path>', `where the history lives, for the last transition (default ${DEFAULTS.stateDir}) [${ENV.stateDir}]`),
   ).action(async (ip: string | undefined, port: string | undefined, raw: RawOptions & { watch?: boolean; vip?: string; count?: string }) => {
     const t = target(ip, port);
-    const s = resolveSettings(raw, env);
+    const s = resolveSettings(raw, env, fromFile);
     if (raw.watch) {
       const vipRaw = raw.vip ?? env.LIZARDFS_HA_VIP;
       const vip = vipRaw ? check(ipSchema, vipRaw, raw.vip ? '--vip' : 'LIZARDFS_HA_VIP (from the environment)') : null;
@@ -223,7 +223,7 @@ export function buildProgram(env: NodeJS.ProcessEnv = process.env): Command {
       .argument('[port]', 'server port (default 9421)'),
   ).action(async (ip: string | undefined, port: string | undefined, raw: RawOptions) => {
     const t = target(ip, port);
-    const s = resolveSettings(raw, env);
+    const s = resolveSettings(raw, env, fromFile);
     const { readServerStatus, isHealthy } = await import('../lizardfs/status.js');
     const { status } = await readServerStatus({ adminCommand: s.adminCommand, ...t }, s.probeTimeoutMs, true);
     const healthy = isHealthy(status);
@@ -277,7 +277,7 @@ export function buildProgram(env: NodeJS.ProcessEnv = process.env): Command {
     .option('--json', 'print JSON lines as recorded')
     .action(async (raw: { lines?: string; stateDir?: string; json?: boolean }) => {
       const n = raw.lines === undefined ? 20 : check(countSchema, raw.lines, '--lines');
-      const s = resolveSettings({ ...(raw.stateDir !== undefined ? { stateDir: raw.stateDir } : {}), ...(raw.json ? { json: true } : {}) }, env);
+      const s = resolveSettings({ ...(raw.stateDir !== undefined ? { stateDir: raw.stateDir } : {}), ...(raw.json ? { json: true } : {}) }, env, fromFile);
       const { readHistory, renderHistory } = await import('./history.js');
       const entries = readHistory(s.stateDir, n);
       if (s.json) print(entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
