@@ -21,7 +21,13 @@ cannot() {
 }
 
 [[ $(id -u) == 0 ]] || cannot "needs root: it creates network namespaces and runs keepalived (try: sudo $0)"
-command -v keepalived >/dev/null || cannot "keepalived is not installed (apt-get install -y keepalived)"
+if ! command -v keepalived >/dev/null; then
+    # A fresh machine: the demo is the README's first command, so bring keepalived in (Debian package).
+    command -v apt-get >/dev/null || cannot "keepalived is not installed and there is no apt-get to install it"
+    echo "== installing keepalived (Debian package)"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends keepalived >/dev/null; } ||
+        cannot "keepalived is not installed and apt-get could not install it"
+fi
 command -v ip >/dev/null || cannot "iproute2 (ip) is not installed"
 [[ -f "$REPO/dist/cli/main.js" ]] || cannot "lizardfs-ha is not built: (cd $REPO && npm run build)"
 
