@@ -137,3 +137,15 @@ export function runCli(args, { env, cwd, timeoutMs = 60_000 } = {}) {
 export function masterCalls(world) {
   return world.calls().filter((c) => c.bin === 'mfsmaster').map((c) => c.argv);
 }
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Poll `fn` until it is truthy; throw naming `what` after `ms`. */
+export async function waitUntil(fn, ms, what) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (fn()) return;
+    await sleep(25);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}

@@ -5,9 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { parseFifoLine, collapseBacklog } from '../dist/keepalived/fifo.js';
-import { makeWorld, masterCalls } from './helpers.mjs';
+import { makeWorld, masterCalls, sleep, waitUntil as until } from './helpers.mjs';
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 test('generic notify form: INSTANCE <name> <STATE> <priority>, ip/port from options', async (t) => {
   const w = makeWorld(t);
@@ -56,15 +55,6 @@ function fifoWorld(t) {
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l));
   return { w, fifo, child, exited, write, reports, out: () => out };
-}
-
-async function until(fn, ms, what) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (fn()) return;
-    await sleep(50);
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 test('fifo: applies events in order, ignores non-transitions, collapses a backlog to the newest', async (t) => {

@@ -3,9 +3,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { makeWorld, masterCalls, ROOT } from './helpers.mjs';
+import { makeWorld, masterCalls, ROOT, sleep, waitUntil as waitFor } from './helpers.mjs';
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function collect(child) {
   return new Promise((resolve) => {
@@ -21,15 +20,6 @@ function collect(child) {
       resolve({ code, signal, stdout, stderr, json });
     });
   });
-}
-
-async function waitFor(fn, ms, what) {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (fn()) return;
-    await sleep(20);
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 test('50 concurrent notify events in random order: the server ends in the LAST event\'s role, mfsmaster actions never overlap', async (t) => {
