@@ -267,3 +267,17 @@ for (const [name, opts] of Object.entries(variants)) {
     assert.equal(r.stderr + r.stdout, '', 'keepalived -t printed warnings');
   });
 }
+
+test('keepalived -t accepts what `lizardfs-ha keepalived-config` prints', { skip: skip ?? false }, async () => {
+  const { spawnSync } = await import('node:child_process');
+  const cli = join(root, 'bin', 'lizardfs-ha.js');
+  const args = ['keepalived-config', '--node-address', '10.0.0.1', '--unicast-peer', '10.0.0.2', '--vip', '10.0.0.9/24', '--priority', '150', '--advert-int', '0.5', '--check-script', bed.check];
+  for (const extra of [[], ['--fifo', '/run/keepalived/lizardfs-ha.fifo']]) {
+    const out = spawnSync(process.execPath, [cli, ...args, ...extra], { encoding: 'utf8' });
+    assert.equal(out.status, 0, out.stderr);
+    const conf = join(bed.dir, `cli${extra.length}.conf`);
+    await writeFile(conf, out.stdout);
+    const r = bed.keepalivedTest(conf);
+    assert.equal(r.code, 0, `keepalived -t failed:\n${r.stderr}${r.stdout}`);
+  }
+});
