@@ -11,6 +11,7 @@
 #   lab.sh exec [WORKDIR] HOST CMD...      run CMD in HOST's namespace with its env
 #   lab.sh kill-server [WORKDIR] HOST      the metadata server dies (SIGKILL-like)
 #   lab.sh start-server [WORKDIR] HOST master|shadow
+#   lab.sh restart-server [WORKDIR] HOST master|shadow
 #   lab.sh server-status [WORKDIR] HOST    porcelain status line, as the check sees it
 #   lab.sh server-show [WORKDIR] HOST      backend state (fake: fake-lfs show JSON)
 #   lab.sh stop-keepalived [WORKDIR] HOST  SIGTERM (keepalived sends priority 0), wait for exit
@@ -29,6 +30,25 @@
 #                                          the timeline, times relative to `up` (-f: follow)
 #   lab.sh vip [WORKDIR]                   the host(s) holding the VIP
 #   lab.sh hosts [WORKDIR]                 host names
+#   lab.sh sample-roles [WORKDIR] SECS [INTERVAL]
+#                                          every INTERVAL s (0.1) for SECS s: one line
+#                                          "<epoch> h1=<status> h2=..." (porcelain words
+#                                          joined by '/', or "down": no answer within
+#                                          LAB_STATUS_TIMEOUT, default 0.5 s), all hosts
+#                                          probed at once
+#
+# Metadata server backend: LAB_SERVER=fake (default, test/fixtures fakes) or
+# LAB_SERVER=saunafs (real SaunaFS 5.8 in the chroot of lab/saunafs/provision.sh;
+# see lab/lib/server-saunafs.sh). With LAB_CLIENT=1 (saunafs only) `up` also
+# makes a client host c1 (namespace lfsha-<id>-c1, 10.213.0.30) running a
+# chunkserver and a FUSE mount of the VIP, started once the cluster settled:
+#   lab.sh client-path [WORKDIR]           the mount point, as seen from the root namespace
+#   lab.sh client-write [WORKDIR] NAME [KIB]
+#                                          write KIB (default 256) random KiB to NAME through
+#                                          the mount, fsync; print its sha256
+#   lab.sh client-read [WORKDIR] NAME      sha256 of NAME read back through the mount
+#   lab.sh client-status [WORKDIR]         chunkserver / mount state
+# (each client I/O is bounded by LAB_CLIENT_TIMEOUT seconds, default 30).
 #
 # Needs root, keepalived, iproute2, node and a built lizardfs-ha (npm run
 # build). Namespaces are lfsha-<id>-h1..hN plus lfsha-<id>-br (the bridge);
@@ -60,6 +80,8 @@ die() {
 }
 
 host_ip() { echo "$SUBNET.$((10 + ${1#h}))"; }
+client_ip() { echo "$SUBNET.30"; }
+client_ns() { echo "$NS_PREFIX-c1"; }
 host_ns() { echo "$NS_PREFIX-$1"; }
 br_ns() { echo "$NS_PREFIX-br"; }
 hosts() {
@@ -81,6 +103,7 @@ load_lab() {
     # shellcheck disable=SC1091
     . "$WORKDIR/lab.env"
     LAB_SERVER=${LAB_SERVER:-fake}
+    LAB_CLIENT=${LAB_CLIENT:-0}
     # shellcheck disable=SC1090
     . "$LAB_DIR/lib/server-$LAB_SERVER.sh"
 }
@@ -293,6 +316,20 @@ make_net() {
     done
 }
 
+# The client host: one more namespace on the bridge, no keepalived.
+make_client_net() {
+    local ns br
+    ns=$(client_ns)
+    br=$(br_ns)
+    ip netns add "$ns"
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+    ip -n "$br" link add vc1 type veth peer name eth0 netns "$ns"
+    ip -n "$br" link set vc1 master br0 up
+    ip -n "$ns" link set lo up
+    ip -n "$ns" addr add "$(client_ip)/24" dev eth0
+    ip -n "$ns" link set eth0 up
+}
+
 cmd_up() {
     [[ $# -eq 2 ]] || die "usage: lab.sh up N WORKDIR"
     N=$1
@@ -326,10 +363,15 @@ cmd_up() {
 N=$N
 NS_PREFIX=$NS_PREFIX
 LAB_SERVER=$LAB_SERVER
+LAB_CLIENT=${LAB_CLIENT:-0}
 EOF
+    LAB_CLIENT=${LAB_CLIENT:-0}
     # shellcheck disable=SC1090
     . "$LAB_DIR/lib/server-$LAB_SERVER.sh"
     server_backend_check || die "server backend $LAB_SERVER is not usable"
+    if [[ $LAB_CLIENT == 1 ]] && ! declare -F client_start >/dev/null; then
+        die "LAB_CLIENT=1: the $LAB_SERVER backend has no client host (LAB_SERVER=saunafs has)"
+    fi
 
     : >"$WORKDIR/timeline"
     tl lab up "$N hosts, VIP $VIP, namespaces $NS_PREFIX-*"
@@ -337,6 +379,10 @@ EOF
     trap 'echo "lab: up failed, tearing down" >&2; "$LAB_SH" down "$WORKDIR" >&2 || true' EXIT
 
     make_net
+    if [[ $LAB_CLIENT == 1 ]]; then
+        make_client_net
+        client_setup
+    fi
     local h
     for h in $(hosts); do
         server_setup "$h"
@@ -353,6 +399,9 @@ EOF
     # highest-priority synced shadow, and lizardfs-ha promotes it.
     local first_master
     first_master=$(hosts | tail -n 1)
+    # Real shadows (LAB_SERVER=saunafs) follow MASTER_HOST = the VIP: it sits
+    # on the bootstrap master until keepalived takes over (the fakes ignore it).
+    ip -n "$(host_ns "$first_master")" addr add "$VIP/$VIP_PREFIX" dev eth0
     server_ctl start "$first_master" master
     tl "$first_master" action "server started as master (bootstrap: creates the metadata)"
     for h in $(hosts); do
@@ -369,7 +418,12 @@ EOF
         done
         ((i < 100)) || die "the shadow on $h did not sync from $first_master"
     done
-    server_ctl restart "$first_master" shadow
+    # Stop before the VIP goes: a master whose address vanishes under its
+    # connections can hang on SIGTERM; and a shadow must not find its own
+    # address behind MASTER_HOST.
+    server_ctl stop "$first_master"
+    ip -n "$(host_ns "$first_master")" addr del "$VIP/$VIP_PREFIX" dev eth0
+    server_ctl start "$first_master" shadow
     tl "$first_master" action "server restarted as shadow (bootstrap done)"
     tl lab mark "shadows synced; starting keepalived"
     for h in $(hosts); do start_keepalived "$h"; done
@@ -379,6 +433,15 @@ EOF
         echo "lab: up in $WORKDIR; settled"
     else
         echo "lab: up in $WORKDIR, but not settled after ${LAB_UP_WAIT:-30} s" >&2
+    fi
+    if [[ $LAB_CLIENT == 1 ]]; then
+        tl c1 action "client start (chunkserver, mount of $VIP)"
+        if ! client_start; then
+            echo "lab: the client host did not come up, tearing down" >&2
+            "$LAB_SH" down "$WORKDIR" >&2 || true
+            exit 1
+        fi
+        tl c1 action "client mounted: $(client_ctl path)"
     fi
     cmd_roles
 }
@@ -507,6 +570,75 @@ cmd_roles() {
         srv=$(server_ctl status "$h" 2>&1 | tr '\t\n' '  ' | sed 's/ *$//') || true
         printf '%-3s %-8s %-3s server: %s\n' "$h" "$st" "$vip" "$srv"
     done
+    if [[ $LAB_CLIENT == 1 ]]; then client_ctl status || true; fi
+}
+
+# sample-roles SECS [INTERVAL]: see the header.
+cmd_sample_roles() {
+    local secs=${1:-10} interval=${2:-0.1} end t h st line tmp left
+    [[ $secs =~ ^[0-9]+$ ]] || die "sample-roles: SECS must be whole seconds"
+    # Microseconds, in bash: no process per loop beyond the probes.
+    end=$((${EPOCHREALTIME/./} + secs * 1000000))
+    tmp=$(mktemp -d)
+    # Usually ended by a signal (the caller kills it): clean up then too.
+    trap 'rm -rf "$tmp"' EXIT
+    trap 'exit 143' TERM INT
+    local step next all
+    # Per probe (backends that honour it): a server that does not answer
+    # within this is sampled as "down" instead of stalling every host's sample.
+    export LAB_STATUS_TIMEOUT=${LAB_STATUS_TIMEOUT:-0.5}
+    step=$(awk -v i="$interval" 'BEGIN { printf "%d", i * 1000000 }')
+    all=$(hosts)
+    while ((${EPOCHREALTIME/./} < end)); do
+        # The lab went down under us (lab.sh down): nothing left to sample.
+        [[ -e /run/netns/$(br_ns) ]] || break
+        t=$EPOCHREALTIME
+        next=$((${t/./} + step))
+        for h in $all; do
+            (server_ctl status "$h" >"$tmp/$h" 2>/dev/null || : >"$tmp/$h") &
+        done
+        wait
+        line=$t
+        for h in $all; do
+            st=""
+            IFS= read -r st <"$tmp/$h" || true
+            st=${st//$'\t'/\/}
+            line+=" $h=${st:-down}"
+        done
+        echo "$line"
+        # Start to start: sleep only what is left of the interval.
+        left=$((next - ${EPOCHREALTIME/./}))
+        if ((left > 0)); then sleep "$((left / 1000000)).$(printf '%06d' $((left % 1000000)))"; fi
+    done
+    rm -rf "$tmp"
+}
+
+# client-write NAME [KIB] / client-read NAME: plain file I/O on the mount,
+# each bounded (a FUSE call blocks while no master answers).
+client_io() {
+    local op=$1 name=${2:-} kib=${3:-256} mnt limit=${LAB_CLIENT_TIMEOUT:-30}
+    [[ $LAB_CLIENT == 1 ]] || die "this lab has no client host (LAB_CLIENT=1 at up)"
+    [[ -n $name && $name != */* && $name != .* ]] || die "client-$op: give a plain file name"
+    mnt=$(client_ctl path)
+    case $op in
+    write)
+        [[ $kib =~ ^[0-9]+$ ]] || die "client-write: KIB must be a number"
+        local src
+        src=$(mktemp)
+        head -c "$((kib * 1024))" /dev/urandom >"$src"
+        if ! timeout -k 2 "$limit" dd if="$src" of="$mnt/$name" bs=64k conv=fsync status=none; then
+            rm -f "$src"
+            die "client-write $name: failed or took over $limit s"
+        fi
+        sha256sum <"$src" | awk '{ print $1 }'
+        rm -f "$src"
+        ;;
+    read)
+        local out
+        out=$(timeout -k 2 "$limit" sha256sum "$mnt/$name") || die "client-read $name: failed or took over $limit s"
+        echo "${out%% *}"
+        ;;
+    esac
 }
 
 cmd_timeline() {
@@ -569,6 +701,11 @@ main() {
         tl "$1" action "start-server ${2:-}"
         server_ctl start "$1" "${2:-}"
         ;;
+    restart-server)
+        valid_host "$1"
+        tl "$1" action "restart-server ${2:-}"
+        server_ctl restart "$1" "${2:-}"
+        ;;
     server-status) valid_host "$1"; server_ctl status "$1" ;;
     server-show) valid_host "$1"; server_ctl show "$1" ;;
     stop-keepalived) valid_host "$1"; stop_keepalived "$1" TERM ;;
@@ -593,6 +730,11 @@ main() {
     timeline) cmd_timeline "$@" ;;
     vip) for h in $(hosts); do if has_vip "$h"; then echo "$h"; fi; done ;;
     hosts) hosts ;;
+    sample-roles) cmd_sample_roles "$@" ;;
+    client-path) [[ $LAB_CLIENT == 1 ]] || die "this lab has no client host"; client_ctl path ;;
+    client-status) [[ $LAB_CLIENT == 1 ]] || die "this lab has no client host"; client_ctl status ;;
+    client-write) client_io write "$@" ;;
+    client-read) client_io read "$@" ;;
     *) die "unknown command $cmd (lab.sh --help)" ;;
     esac
 }
