@@ -78,10 +78,10 @@ test('split-brain guard: a reachable peer that is a running master blocks promot
   const w = makeWorld(t);
   withPeer(w, { running: true, personality: 'master', version: 30, diskVersion: 30 });
   w.serve({ personality: 'shadow', version: 30, diskVersion: 30 });
-  const r = await w.run(['notify', 'MASTER', '127.0.0.1', '9421', '--peer', '127.0.0.2:9421', '--json', '--deadline', '3']);
+  const r = await w.run(['notify', 'MASTER', '127.0.0.1', '9421', '--peer', '127.0.0.2:9421', '--json', '--deadline', '8']);
   assert.equal(r.code, 3);
   assert.equal(r.json.plan.refusal, 'split-brain');
-  assert.match(r.json.message, /still so after waiting [23] s/);
+  assert.match(r.json.message, /still so after waiting \d+ s/);
   assert.deepEqual(w.mutatingCalls(), []);
   assert.match(w.syslog(), /peer 127\.0\.0\.2:9421: master running, metadata version 30; ours 30/);
   const forced = await w.run(['notify', 'MASTER', '127.0.0.1', '9421', '--peer', '127.0.0.2:9421', '--force']);

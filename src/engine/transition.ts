@@ -202,7 +202,9 @@ export async function runTransition(req: TransitionRequest, s: Settings): Promis
     // VIP on a shadow for good. A newer event ends the wait.
     if (plan.refusal === 'split-brain' && !s.dryRun && !deadline.expired()) {
       log.warn(`${plan.reason}; waiting for it to step down (until the deadline, ${(deadline.remainingMs() / 1000).toFixed(0)} s)`);
-      while (plan.refusal === 'split-brain' && deadline.remainingMs() > 1000) {
+      // Stop while a full observation still fits: one cut short by the deadline would show the peer as
+      // unreachable, and unreachable peers do not block.
+      while (plan.refusal === 'split-brain' && deadline.remainingMs() > 2 * s.probeTimeoutMs + 1000) {
         const newer = await waitUnlessSuperseded(1000);
         if (newer) {
           finish('superseded', EXIT.superseded, `superseded while waiting for the old master to step down: ${newer}`);
