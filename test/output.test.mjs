@@ -68,6 +68,19 @@ test('status: readable table and --json', async (t) => {
   assert.deepEqual(j.status, { reachable: true, personality: 'shadow', serverStatus: 'disconnected', metadataVersion: 77 });
   assert.equal(j.config.mode, 'ha-cluster-managed');
   assert.equal(j.healthy, true);
+  assert.equal(j.disk, null, 'metadata in RAM: the disk is not read');
+  assert.ok(!w.calls().some((c) => c.bin === 'mfsmetarestore'));
+});
+
+test('status of a version-0 shadow shows the on-disk version (what a person compares before promote --force)', async (t) => {
+  const w = makeWorld(t);
+  w.serve({ personality: 'shadow', version: 0, diskVersion: 31 });
+  const r = await w.run(['status']);
+  assert.match(r.stdout, /on-disk version: 31/);
+  assert.match(r.stdout, /track check: unhealthy/);
+  const j = (await w.run(['status', '--json'])).json;
+  assert.deepEqual(j.disk, { version: 31, error: null });
+  assert.deepEqual(w.calls().find((c) => c.bin === 'mfsmetarestore').argv, ['-g', '-d', w.dataPath]);
 });
 
 test('status of a stopped server: exit 1, says why', async (t) => {

@@ -130,6 +130,14 @@ test('plan: split-brain and behind-peer guards; unreachable peers do not block; 
   assert.equal(planTransition('master', obs(me, { peers: [peerMaster] }), opts({ force: true })).outcome, 'transition');
   const demote = planTransition('shadow', obs(up('master', 'running', 10), { peers: [peerMaster] }), opts());
   assert.equal(demote.outcome, 'transition');
+  // Nothing in RAM on either side: the peer's disk is unknown, so a promotion from our disk is refused.
+  const peerBlind = { address: 'p:9421', status: up('shadow', 'disconnected', 0) };
+  const blind = planTransition('master', obs(up('shadow', 'disconnected', 0), { diskVersion: 14, peers: [peerBlind] }), opts());
+  assert.equal(blind.refusal, 'unknown-peer-metadata');
+  assert.deepEqual(blind.steps, []);
+  assert.equal(planTransition('master', obs(down, { liveness: 'dead', diskVersion: 14, peers: [peerBlind] }), opts()).refusal, 'unknown-peer-metadata');
+  assert.equal(planTransition('master', obs(up('shadow', 'disconnected', 0), { diskVersion: 14, peers: [peerBlind] }), opts({ force: true })).outcome, 'transition');
+  assert.equal(planTransition('master', obs(up('shadow', 'disconnected', 9), { peers: [peerBlind] }), opts()).outcome, 'transition');
   const noted = planTransition('master', obs(me, { peers: [peerAhead] }), opts());
   assert.match(noted.notes.join('\n'), /metadata version 20; ours 10/);
 });

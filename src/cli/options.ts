@@ -38,6 +38,7 @@ export interface RawOptions {
   systemctlBin?: string;
   metricsFile?: string;
   demoteGrace?: string;
+  detach?: string;
 }
 
 /** Option name -> environment variable. The flag wins over the variable. */
@@ -67,6 +68,7 @@ export const ENV: Record<keyof RawOptions, string> = {
   systemctlBin: 'LIZARDFS_HA_SYSTEMCTL_BIN',
   metricsFile: 'LIZARDFS_HA_METRICS_FILE',
   demoteGrace: 'LIZARDFS_HA_DEMOTE_GRACE',
+  detach: 'LIZARDFS_HA_DETACH',
 };
 
 export const DEFAULTS = {
@@ -106,6 +108,8 @@ export interface Settings {
   systemctl: string[];
   metricsFile: string | null;
   demoteGraceMs: number;
+  /** notify only: hand the transition to a worker in its own session (see detach.ts). */
+  detach: 'auto' | 'always' | 'never';
 }
 
 // ---- field schemas ---------------------------------------------------------------------------
@@ -301,6 +305,7 @@ export function resolveSettings(raw: RawOptions, env: NodeJS.ProcessEnv = proces
       return v ? check(graceSchema, v.value, v.field) * 1000 : DEFAULTS.demoteGraceSec * 1000;
     })(),
     metricsFile: metricsFile ? path.resolve(check(pathSchema, metricsFile.value, metricsFile.field)) : null,
+    detach: oneOf('detach', ['auto', 'always', 'never'] as const, 'auto'),
   };
 }
 

@@ -56,6 +56,8 @@ export interface StatusView {
   status: ServerStatus;
   healthy: boolean;
   config: { path: string; mode: string; personality: string } | { path: string; error: string };
+  /** Read only when there is no metadata in RAM (version 0 or not answering). */
+  disk: { version: number | null; error: string | null } | null;
 }
 
 export function renderStatus(v: StatusView, c: ChalkInstance): string {
@@ -67,6 +69,7 @@ export function renderStatus(v: StatusView, c: ChalkInstance): string {
   } else {
     rows.push(['personality', c.red('unreachable')], ['reason', v.status.reason]);
   }
+  if (v.disk) rows.push(['on-disk version', v.disk.version !== null ? String(v.disk.version) : c.red(`unknown (${v.disk.error ?? 'not read'})`)]);
   if ('error' in v.config) rows.push(['config', `${v.config.path}: ${c.red(v.config.error)}`]);
   else rows.push(['config', v.config.path], ['mode', v.config.mode === 'classic' ? `classic (PERSONALITY = ${v.config.personality})` : 'ha-cluster-managed']);
   rows.push(['track check', v.healthy ? c.green('healthy') : c.red('unhealthy')]);

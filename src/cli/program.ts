@@ -1,7 +1,9 @@
 // The command-line surface: commands, options, help. Also the single source of the man page and the
 // shell completion (scripts/gen-docs.mjs reads buildProgram()).
+import fs from 'node:fs';
 import { Command, Option } from 'commander';
 import { EXIT, type Role } from '../engine/types.js';
+import type { TransitionRequest } from '../engine/transition.js';
 import { check, countSchema, DEFAULTS, ENV, InputError, ipSchema, portSchema, resolveSettings, STATE_ROLES, stateSchema, type RawOptions, type Settings } from './options.js';
 
 export const VERSION = '0.1.0';
@@ -11,7 +13,7 @@ Exit status:
   0  done, or nothing to do (already in the wanted role); also a dry run
   1  the transition failed (command failed or hung, or the role was not verified in time)
   2  bad input or refused configuration: nothing was run
-  3  refused by a safety guard (split brain, behind a peer, empty master, last master); --force overrides
+  3  refused by a safety guard (split brain, behind a peer, version-0 peer, empty master, last master); --force overrides
   4  superseded: a newer keepalived event arrived, this one was not acted on
 
 Every option can also be set in the environment (LIZARDFS_HA_CONFIG, LIZARDFS_HA_TIMEOUT, ...;
@@ -93,9 +95,9 @@ function print(text: string) {
   process.stdout.write(text);
 }
 
-async function transition(command: 'notify' | 'promote' | 'demote', event: string | null, wanted: Role, ip: string, port: number, s: Settings) {
+async function transition(command: 'notify' | 'promote' | 'demote', event: string | null, wanted: Role, ip: string, port: number, s: Settings, handedOver: TransitionRequest['handedOver'] = null) {
   const { runTransition } = await import('../engine/transition.js');
-  const report = await runTransition({ command, event, wanted, ip, port }, s);
+  const report = await runTransition({ command, event, wanted, ip, port, handedOver }, s);
   if (s.json) print(`${JSON.stringify(report, null, 2)}\n`);
   else {
     const { colours, renderTransition } = await import('./output.js');
@@ -125,12 +127,38 @@ export function buildProgram(env: NodeJS.ProcessEnv = process.env, fromFile: Map
       )
       .argument('<words...>', '<state> <ip> <port>')
       .addOption(new Option('--ip <ip>', 'server address for the generic notify form'))
-      .addOption(new Option('--port <port>', 'server port for the generic notify form')),
+      .addOption(new Option('--port <port>', 'server port for the generic notify form'))
+      .option('--detach <when>', `run the transition in its own session, out of reach of keepalived's kill of a STOP hook 1 s after it starts: auto (STOP and DELETED events), always or never (default auto) [${ENV.detach}]`),
   )
     .addHelpText('after', EXIT_HELP)
     .action(async (words: string[], raw: RawOptions & { ip?: string; port?: string }) => {
       const n = parseNotifyWords(words, raw, env);
-      await transition('notify', n.event, n.wanted, n.ip, n.port, resolveSettings(raw, env, fromFile));
+      const s = resolveSettings(raw, env, fromFile);
+      let handedOver = null;
+      if (!s.dryRun) {
+        const { handedOverTo, shouldDetach, runDetached } = await import('./detach.js');
+        if (shouldDetach(s.detach, n.event)) {
+          // Stamp the arrival here, so that a transition already waiting for the lock sees this
+          // newer event coming (and is superseded) while the worker starts.
+          const { lockKey, TransitionLock } = await import('../engine/lock.js');
+          const lock = new TransitionLock(s.stateDir, lockKey(n.ip, n.port));
+          let placeholder = null;
+          try {
+            fs.mkdirSync(s.stateDir, { recursive: true, mode: 0o755 });
+            placeholder = lock.arrive();
+          } catch {
+            // The worker reports what is wrong with the state dir.
+          }
+          const code = await runDetached(placeholder?.stamp ?? process.hrtime.bigint());
+          if (placeholder) lock.leave(placeholder);
+          if (code !== null) {
+            process.exitCode = code;
+            return;
+          }
+        }
+        handedOver = handedOverTo();
+      }
+      await transition('notify', n.event, n.wanted, n.ip, n.port, s, handedOver);
     });
 
   transitionOptions(
@@ -200,13 +228,23 @@ export function buildProgram(env: NodeJS.ProcessEnv = process.env, fromFile: Map
     const { readMasterConfig } = await import('../lizardfs/config.js');
     const { status } = await readServerStatus({ adminCommand: s.adminCommand, ...t }, s.probeTimeoutMs);
     let config;
+    let dataPath = s.dataPath;
     try {
       const c = readMasterConfig(s.configPath);
       config = { path: c.path, mode: c.mode, personality: c.personality };
+      dataPath = c.dataPath ?? dataPath;
     } catch (e) {
       config = { path: s.configPath, error: (e as Error).message };
     }
-    const view = { server: t, status, healthy: isHealthy(status), config };
+    // Nothing in RAM: what is on disk is what a promotion would serve, and what a person compares
+    // between two version-0 shadows (the unknown-peer-metadata refusal).
+    let disk: { version: number | null; error: string | null } | null = null;
+    if (!(status.reachable && status.metadataVersion > 0)) {
+      const { readDiskVersion } = await import('../lizardfs/disk-version.js');
+      const d = await readDiskVersion(s.metarestoreCommand, dataPath, s.timeoutMs);
+      disk = { version: d.version, error: d.error };
+    }
+    const view = { server: t, status, healthy: isHealthy(status), config, disk };
     if (s.json) print(`${JSON.stringify(view, null, 2)}\n`);
     else {
       const { colours, renderStatus } = await import('./output.js');

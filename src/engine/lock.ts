@@ -57,11 +57,18 @@ export class TransitionLock {
   }
 
   /** Stamp this event's arrival. Must happen before waiting for the lock. */
-  arrive(): ArrivalStamp {
+  arrive(inherited: bigint | null = null): ArrivalStamp {
     fs.mkdirSync(this.arrivals, { recursive: true, mode: 0o755 });
-    const stamp = process.hrtime.bigint();
+    // A detached worker carries the stamp its hook took when keepalived forked it (cli/detach.ts).
+    const stamp = inherited ?? process.hrtime.bigint();
     const file = path.join(this.arrivals, `${stamp}-${process.pid}`);
     fs.writeFileSync(file, this.boot);
+    if (inherited !== null) {
+      // The hook's placeholder for the same event: this file stands for it now.
+      for (const name of fs.readdirSync(this.arrivals)) {
+        if (name.startsWith(`${stamp}-`) && name !== path.basename(file)) fs.rmSync(path.join(this.arrivals, name), { force: true });
+      }
+    }
     return { stamp, file };
   }
 

@@ -3,6 +3,7 @@
 import { runCommand, type CommandResult } from '../exec/run.js';
 import { masterArgv } from '../lizardfs/commands.js';
 import { readMasterConfig, type MasterConfig } from '../lizardfs/config.js';
+import { readDiskVersion } from '../lizardfs/disk-version.js';
 import { readServerStatus, type ServerStatus } from '../lizardfs/status.js';
 import type { Deadline } from './deadline.js';
 import type { Liveness, Observation, PeerObservation, PlanOptions, Role } from './types.js';
@@ -29,7 +30,7 @@ export async function observeServer(ctx: ObserveContext, config: MasterConfig, w
   let diskVersion: number | null = null;
   let diskVersionError: string | null = null;
   if (promoting && !(status.reachable && status.personality === 'shadow' && status.metadataVersion > 0)) {
-    ({ diskVersion, diskVersionError } = await readDiskVersion(ctx, config));
+    ({ diskVersion, diskVersionError } = await diskVersionOf(ctx, config));
   }
 
   let peers: PeerObservation[] = [];
@@ -58,14 +59,10 @@ export async function readLiveness(ctx: ObserveContext): Promise<Liveness> {
   return 'unknown';
 }
 
-async function readDiskVersion(ctx: ObserveContext, config: MasterConfig): Promise<{ diskVersion: number | null; diskVersionError: string | null }> {
-  const dataPath = config.dataPath ?? ctx.dataPath;
-  const r = await runCommand([...ctx.metarestoreCommand, '-g', '-d', dataPath], { timeoutMs: ctx.deadline.clamp(ctx.timeoutMs) });
-  ctx.onCommand(r);
-  const text = r.stdout.trim().split('\n').pop()?.trim() ?? '';
-  if (r.exitCode === 0 && /^\d+$/.test(text)) return { diskVersion: Number(text), diskVersionError: null };
-  const why = r.spawnError ?? (r.timedOut ? 'timed out' : `exit ${r.exitCode}: ${r.stderr.trim() || text}`);
-  return { diskVersion: null, diskVersionError: `${ctx.metarestoreCommand.join(' ')} -g -d ${dataPath}: ${why}` };
+async function diskVersionOf(ctx: ObserveContext, config: MasterConfig): Promise<{ diskVersion: number | null; diskVersionError: string | null }> {
+  const d = await readDiskVersion(ctx.metarestoreCommand, config.dataPath ?? ctx.dataPath, ctx.deadline.clamp(ctx.timeoutMs));
+  ctx.onCommand(d.result);
+  return { diskVersion: d.version, diskVersionError: d.error };
 }
 
 export function configOrError(path: string): { config: MasterConfig } | { error: string } {

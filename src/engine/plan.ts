@@ -62,6 +62,21 @@ export function planTransition(wanted: Role, obs: Observation, opts: PlanOptions
     if (ahead && ahead.status.reachable) {
       return refuse('behind-peer', `peer ${ahead.address} has metadata version ${ahead.status.metadataVersion}, ours is ${ourVersion}: promoting would lose its changes (use --force to accept the loss)`);
     }
+    // Promoting from disk (nothing in RAM here) next to a peer that has nothing in RAM either: that
+    // peer's disk may hold newer metadata (a crashed master restarted as a shadow by its FAULT hook
+    // does), and it cannot be read from here. Choosing wrong loses acknowledged writes, and the loser
+    // then resyncs from the winner, erasing the evidence (docs/real-lab.md, finding 5): a person
+    // compares the two disks. A shadow with metadata in RAM was synced with the old master, so the
+    // ordinary failover (crashed master restarted as a version-0 shadow) is not blocked.
+    const fromDisk = !(server.reachable && server.metadataVersion > 0);
+    const blind = fromDisk ? obs.peers.find((p) => p.status.reachable && p.status.personality !== 'master' && p.status.metadataVersion === 0) : undefined;
+    if (blind) {
+      return refuse(
+        'unknown-peer-metadata',
+        `peer ${blind.address} has no metadata in RAM (version 0) and neither has this server: its on-disk metadata may be newer than ours (on-disk version ${ourVersion ?? 'unknown'}) and cannot be read from here. ` +
+          'Compare `lizardfs-ha status` (on-disk version) on both hosts and promote the newer one with --force',
+      );
+    }
   }
 
   const ramVersion = server.reachable ? server.metadataVersion : 0;

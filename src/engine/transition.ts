@@ -21,6 +21,8 @@ export interface TransitionRequest {
   wanted: Role;
   ip: string;
   port: number;
+  /** Set in a detached worker (cli/detach.ts): the hook's arrival stamp and its caller. */
+  handedOver?: { arrival: bigint; caller: Caller | null } | null;
 }
 
 export interface TransitionReport {
@@ -75,7 +77,7 @@ export async function runTransition(req: TransitionRequest, s: Settings): Promis
     wanted: req.wanted,
     server: { ip: req.ip, port: req.port },
     startedAt: new Date().toISOString(),
-    caller: whoCalled(),
+    caller: req.handedOver?.caller ?? whoCalled(),
     config: null,
     observed: null,
     plan: null,
@@ -115,7 +117,9 @@ export async function runTransition(req: TransitionRequest, s: Settings): Promis
   let arrival: ReturnType<TransitionLock['arrive']> | null = null;
   let handle: Awaited<ReturnType<TransitionLock['acquire']>> = null;
   try {
-    log.info(`wanted role ${req.wanted}${s.dryRun ? ' (dry run)' : ''}; called by ${report.caller.parent ?? 'unknown'} (pid ${report.caller.ppid}, user ${report.caller.user})`);
+    log.info(
+      `wanted role ${req.wanted}${s.dryRun ? ' (dry run)' : ''}; called by ${report.caller.parent ?? 'unknown'} (pid ${report.caller.ppid}, user ${report.caller.user})${report.caller.pid !== process.pid ? `; running detached as pid ${process.pid} (hook pid ${report.caller.pid})` : ''}`,
+    );
 
     let config: MasterConfig;
     try {
@@ -141,7 +145,7 @@ export async function runTransition(req: TransitionRequest, s: Settings): Promis
         return report;
       }
       lock = new TransitionLock(s.stateDir, lockKey(req.ip, req.port));
-      arrival = lock.arrive();
+      arrival = lock.arrive(req.handedOver?.arrival ?? null);
       report.arrival = String(arrival.stamp);
       handle = await lock.acquire(deadline.remainingMs(), arrival);
       if (!handle) {

@@ -58,7 +58,7 @@ export type Step =
   | { kind: 'verify'; description: string; role: Role };
 
 export type PlanOutcome = 'nothing-to-do' | 'transition' | 'refused';
-export type RefusalKind = 'config' | 'split-brain' | 'behind-peer' | 'empty-master' | 'last-master' | 'method';
+export type RefusalKind = 'config' | 'split-brain' | 'behind-peer' | 'unknown-peer-metadata' | 'empty-master' | 'last-master' | 'method';
 
 export interface Plan {
   wanted: Role;

@@ -12,7 +12,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, chmodSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, closeSync, readdirSync, readFileSync, rmSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -288,32 +288,22 @@ test('real SaunaFS metadata servers: failover end to end', { timeout: 20 * 60_00
   assert.equal(up.status, 0, `lab.sh up failed (${up.status ?? up.signal}):\n${up.stderr}${up.stdout}`);
   console.log(`lab up in ${((Date.now() - tUp) / 1000).toFixed(1)} s\n${up.stdout}`);
 
-  /**
-   * One scenario from a settled cluster; after a failure the rest are skipped. `todo`: a known
-   * lizardfs-ha bug, reported as TODO (not failing the suite) until it is fixed.
-   */
-  const scenario = (name, fn, { todo } = {}) =>
-    t.test(name, { timeout: 180_000, todo: todo ?? false }, async (st) => {
+  /** One scenario from a settled cluster; after a failure the rest are skipped. */
+  const scenario = (name, fn) =>
+    t.test(name, { timeout: 180_000 }, async (st) => {
       if (failed) {
         st.skip('an earlier scenario failed');
         return;
       }
       const since = now();
-      // A scenario may find a known bug only at run time: it then reports TODO instead of failing
-      // (and, having repaired the lab where needed, does not stop the others).
-      let marked = false;
-      const markTodo = (msg) => {
-        marked = true;
-        st.todo(msg);
-      };
       try {
         const master = await waitFor('a settled cluster before the scenario', 40, settled, 300);
         labIn('mark', `scenario: ${name}`);
         step(`scenario ${name.split(' ')[0]} starts (master ${master})`);
-        await fn(master, since, markTodo);
+        await fn(master, since);
         step(`scenario ${name.split(' ')[0]} done`);
       } catch (e) {
-        if (!todo && !marked) failed = true;
+        failed = true;
         throw e;
       } finally {
         for (const p of [...samplers]) killSampler(p);
@@ -400,34 +390,32 @@ test('real SaunaFS metadata servers: failover end to end', { timeout: 20 * 60_00
     assert.deepEqual(moves, [], 'no VRRP move while the returned node is BACKUP');
   });
 
-  await scenario('d. keepalived stopped on the master: clean handover, never two masters', async (master, since, markTodo) => {
+  await scenario('d. keepalived stopped on the master, its STOP hook SIGKILLed: clean handover, never two masters', async (master, since) => {
     const peer = other(master);
     const before = show(master);
     const sampler = startSampler('d');
     await sleep(1000);
-    labIn('stop-keepalived', master);
-    const stop = firstEvent(since, (e) => e.who === master && e.kind === 'action' && e.what === 'stop-keepalived').t;
     // keepalived SIGKILLs a STOP hook's process group 1 s after starting it when it has not exited
-    // by then itself (a race it usually loses here by a few ms). A hook killed before its restart
-    // leaves the old master running without the VIP, and the peer's hook refuses to promote next to
-    // a live master: known lizardfs-ha bug, docs/real-lab.md finding 6. Reported as TODO; the lab is
-    // repaired so that the next scenarios run.
-    const stopEnd = await waitFor(`${master}'s STOP hook to end`, 30, () =>
-      firstEvent(since, (e) => e.who === master && e.kind === 'notify-end' && e.what.startsWith('stop')),
-    ).catch(() => null);
-    if (!stopEnd) {
-      const samples = await sampler.stop();
-      checkSamples(samples, 'keepalived stop handover, STOP hook killed');
-      const stuck = roles();
-      markTodo(`${master}'s STOP hook was killed by keepalived before it ended (docs/real-lab.md, finding 6)`);
-      // Repair: keepalived back on the old master (its BACKUP hook demotes the server), then the
-      // operator promotes the peer, which holds the VIP with a shadow.
-      labIn('start-keepalived', master);
-      await waitFor(`${master}'s server demoted by its BACKUP hook`, 90, () => show(master).personality === 'shadow', 1000);
-      spawnSync(LAB, ['exec', workdir, peer, 'node', CLI, 'promote', IP[peer], PORT], { encoding: 'utf8', timeout: 90_000 });
-      await waitFor(`${peer} settled as master after the repair`, 60, () => settled() === peer, 500);
-      throw new Error(`keepalived stopped on ${master}: its STOP hook was SIGKILLed (no notify-end in the timeline); the old master kept running without the VIP and ${peer}'s promotion was refused (split-brain guard), so no master served until repaired by hand:\n${stuck}`);
+    // by then itself, a race it loses now and then (docs/real-lab.md, finding 6: the old master then
+    // ran on without the VIP, no master anywhere). Make the kill certain: as soon as the hook has
+    // handed the transition to its detached worker (the worker's arrival stamp appears), SIGKILL the
+    // hook's group as keepalived would. The demotion must happen anyway.
+    const stopping = labAsync('stop-keepalived', master);
+    const inflight = join(workdir, master, 'notify-inflight');
+    const arrivals = join(workdir, master, 'state', `arrivals-${IP[master]}-${PORT}`);
+    const hook = await waitFor(`${master}'s STOP hook to start`, 15, () => readdirSync(inflight)[0], 20);
+    let killed = 'already gone (keepalived or the hook itself was first)';
+    try {
+      const pgid = Number(readFileSync(`/proc/${hook}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[2]);
+      await waitFor(`${master}'s STOP worker to stamp its arrival`, 10, () => !existsSync(`/proc/${hook}`) || (existsSync(arrivals) && readdirSync(arrivals).length > 0), 20);
+      process.kill(-pgid, 'SIGKILL');
+      killed = `SIGKILLed its process group ${pgid}`;
+    } catch {
+      // ENOENT/ESRCH: the hook is gone already.
     }
+    step(`d: ${master}'s STOP hook (pid ${hook}): ${killed}`);
+    await stopping;
+    const stop = firstEvent(since, (e) => e.who === master && e.kind === 'action' && e.what === 'stop-keepalived').t;
     await waitFor(`${peer} settled as master`, 40, () => settled() === peer, 300);
     await sleep(1000);
     const samples = await sampler.stop();
@@ -442,6 +430,10 @@ test('real SaunaFS metadata servers: failover end to end', { timeout: 20 * 60_00
     clientWrite('after-d');
     const vrrp = firstEvent(since, (e) => e.who === peer && e.kind === 'vrrp' && e.what === 'MASTER').t;
     const promoted = firstEvent(since, (e) => e.who === peer && e.kind === 'notify-end' && e.what.startsWith('master rc=0'));
+    const demoted = historySince(master, since).find((e) => e.command === 'notify' && e.event === 'STOP');
+    assert.ok(demoted, `${master}'s STOP transition is in its history: ${JSON.stringify(historySince(master, since))}`);
+    assert.equal(demoted.outcome, 'done', `${master}'s detached STOP worker demoted it: ${demoted.message}`);
+    assert.equal(demoted.caller.ppid, Number(hook), 'recorded with the hook keepalived started as its caller');
     timings.push({ scenario: 'd', vrrpMaster: vrrp - stop, promoted: promoted ? promoted.t - stop : null, noMasterSeconds: gap });
     console.log(
       `timing d: keepalived stop -> ${peer} VRRP MASTER ${(vrrp - stop).toFixed(2)} s -> promotion verified ` +
@@ -475,7 +467,7 @@ test('real SaunaFS metadata servers: failover end to end', { timeout: 20 * 60_00
     assert.deepEqual(h[0].steps, [], 'nothing was run');
   });
 
-  await scenario('c. empty shadow (version 0 in RAM, metadata on disk) whose master dies: promoted by restart with auto-recovery', async (master, since, markTodo) => {
+  await scenario('c. empty shadow (version 0 in RAM, metadata on disk) whose master dies: promoted by restart with auto-recovery', async (master) => {
     const shadow = other(master);
     // The shadow's disk normally follows its RAM within a second; give it that chance.
     await waitFor(`${shadow}'s disk at the master's version`, 10, () => {
@@ -497,10 +489,9 @@ test('real SaunaFS metadata servers: failover end to end', { timeout: 20 * 60_00
     console.log(`c: ${shadow} version 0 in RAM, ${s0.diskVersion} on disk; master ${master} at ${m0.version}`);
     if (s0.diskVersion < m0.version) {
       // Seen once: after its restart the shadow's disk read back older than what it had synced
-      // (116 vs 125). Restart-promotion then serves the older state: the versions go back, and
-      // lizardfs-ha does not notice because the dead master's newer disk is not compared
-      // (docs/real-lab.md, finding 5). Reported as TODO; the scenario still runs to show it.
-      markTodo(`${shadow}'s disk (${s0.diskVersion}) is behind the master (${m0.version}) after the restart: finding 5 applies`);
+      // (116 vs 125; docs/real-lab.md, finding 5). The operator's comparison below then picks the
+      // other node.
+      step(`c: ${shadow}'s disk (${s0.diskVersion}) is behind the master (${m0.version}) after the restart`);
     }
 
     const sampler = startSampler('c');
@@ -517,24 +508,47 @@ test('real SaunaFS metadata servers: failover end to end', { timeout: 20 * 60_00
     for (const h of HOSTS) assert.notEqual(labIn('vrrp-state', h), 'MASTER', `${h} must not become VRRP MASTER\n${roles()}`);
     assert.ok(HOSTS.every((h) => show(h).personality !== 'master'), `no master yet\n${roles()}`);
 
-    // The operator promotes the node whose disk holds the metadata: lizardfs-ha must restart it
-    // with auto-recovery (promote-shadow would make a version-0 server abort and exit).
+    // The operator promotes the node whose disk holds the metadata. The crashed master is back as a
+    // version-0 shadow (its FAULT hook restarted it), so neither side has metadata in RAM and
+    // lizardfs-ha cannot see the other disk: it refuses (exit 3, unknown-peer-metadata) and says to
+    // compare. The operator compares `lizardfs-ha status` (on-disk version) on both hosts and
+    // promotes the newer one with --force: restart with auto-recovery (promote-shadow would make a
+    // version-0 server abort and exit).
     const op = now();
     step(`c: nobody promoted automatically; operator promote on ${shadow}`);
-    const r = spawnSync(LAB, ['exec', workdir, shadow, 'node', CLI, 'promote', IP[shadow], PORT], { encoding: 'utf8', timeout: 90_000 });
-    assert.equal(r.status, 0, `operator promote on ${shadow}:\n${r.stdout}${r.stderr}`);
-    const promo = historySince(shadow, op).find((e) => e.command === 'promote');
+    const peerBlind = show(master);
+    const first = spawnSync(LAB, ['exec', workdir, shadow, 'node', CLI, 'promote', IP[shadow], PORT, '--json'], { encoding: 'utf8', timeout: 90_000 });
+    if (peerBlind.running && peerBlind.version === 0) {
+      assert.equal(first.status, 3, `promote next to a version-0 peer must be refused:\n${first.stdout}${first.stderr}`);
+      assert.equal(JSON.parse(first.stdout).plan.refusal, 'unknown-peer-metadata');
+      assert.ok(HOSTS.every((h) => show(h).personality !== 'master'), `nothing promoted by the refused call\n${roles()}`);
+    } else {
+      assert.equal(first.status, 0, `the old master is not a version-0 shadow (${JSON.stringify(peerBlind)}): promote proceeds\n${first.stdout}${first.stderr}`);
+    }
+    const disk = (h) => {
+      const r = spawnSync(LAB, ['exec', workdir, h, 'node', CLI, 'status', IP[h], PORT, '--json'], { encoding: 'utf8', timeout: 30_000 });
+      return JSON.parse(r.stdout).disk?.version ?? -1;
+    };
+    const disks = { [master]: disk(master), [shadow]: disk(shadow) };
+    const chosen = first.status === 0 ? shadow : disks[master] > disks[shadow] ? master : shadow;
+    step(`c: on-disk versions (lizardfs-ha status) ${JSON.stringify(disks)}; operator promotes ${chosen}`);
+    if (first.status !== 0) {
+      assert.equal(disks[shadow], s0.diskVersion, 'status shows what sfsmetarestore -g reads');
+      const r = spawnSync(LAB, ['exec', workdir, chosen, 'node', CLI, 'promote', IP[chosen], PORT, '--force'], { encoding: 'utf8', timeout: 90_000 });
+      assert.equal(r.status, 0, `operator promote --force on ${chosen}:\n${r.stdout}${r.stderr}`);
+    }
+    const promo = historySince(chosen, op).find((e) => e.command === 'promote' && e.outcome === 'done');
     assert.ok(promo, 'the promotion is in the history');
     assert.match(stepsOf(promo), /-o initial-personality=master -o auto-recovery restart/, 'restart-promotion with auto-recovery');
     assert.doesNotMatch(stepsOf(promo), /promote-shadow/, 'never promote-shadow on a version-0 shadow');
 
     step('c: promoted');
-    await waitFor(`${shadow} settled as master`, 60, () => settled() === shadow, 300);
-    step(`c: settled, ${shadow} master`);
+    await waitFor(`${chosen} settled as master`, 60, () => settled() === chosen, 300);
+    step(`c: settled, ${chosen} master`);
     const samples = await sampler.stop();
     checkSamples(samples, 'empty-shadow promotion');
-    const m = await assertRoles(shadow, 'after the restart-promotion');
-    assert.ok(m.version >= s0.diskVersion, `version ${m.version} >= ${s0.diskVersion} on disk`);
+    const m = await assertRoles(chosen, 'after the restart-promotion');
+    assert.ok(m.version >= Math.max(disks[master], disks[shadow]), `version ${m.version} >= the newest disk ${JSON.stringify(disks)}`);
     assert.ok(m.version >= m0.version, `version ${m.version} >= ${m0.version} of the dead master`);
     assertAllFiles('after the restart-promotion');
     clientWrite('after-c');
@@ -542,15 +556,15 @@ test('real SaunaFS metadata servers: failover end to end', { timeout: 20 * 60_00
     console.log(`timing c: operator promote ${(promo.durationMs / 1000).toFixed(2)} s (restart with auto-recovery)`);
   });
 
-  // Last: it may leave the cluster without a master (that is the point).
+  // Last: it changes keepalived on the shadow and ends with an operator's promotion.
   await scenario(
-    'f. (known bug) version-0 shadow whose disk is BEHIND the crashed master\'s disk: promote must refuse, not lose acknowledged writes',
+    'f. version-0 shadow whose disk is BEHIND the crashed master\'s disk: promote refuses (no acknowledged write lost); the operator promotes the newer disk',
     async (master) => {
       const shadow = other(master);
-      // As in c, but the client writes (fsync) after the shadow lost the master: the master's
-      // disk is then ahead of the shadow's. Both end as version-0 shadows (the crashed master is
-      // restarted as a shadow by its fault hook), so the peer answers "version 0" and the
-      // behind-peer guard, which compares in-RAM versions only, does not see the newer disk.
+      // As in c, but the client writes (fsync) after the shadow lost the master: the master's disk
+      // is then ahead of the shadow's. Both end as version-0 shadows (the crashed master is
+      // restarted as a shadow by its FAULT hook). Before the unknown-peer-metadata guard, promote
+      // on the shadow succeeded and the acknowledged write was gone (docs/real-lab.md, finding 5).
       labIn('stop-keepalived', shadow);
       labIn('isolate', shadow);
       labIn('restart-server', shadow, 'shadow');
@@ -568,13 +582,19 @@ test('real SaunaFS metadata servers: failover end to end', { timeout: 20 * 60_00
       assert.ok(m.diskVersion > sh.diskVersion, `setup: ${master}'s disk (${m.diskVersion}) is ahead of ${shadow}'s (${sh.diskVersion})`);
       const r = spawnSync(LAB, ['exec', workdir, shadow, 'node', CLI, 'promote', IP[shadow], PORT], { encoding: 'utf8', timeout: 90_000 });
       console.log(`f: lizardfs-ha promote on ${shadow}: exit ${r.status}\n${r.stdout}${r.stderr}`);
-      if (r.status === 0) {
-        // What was lost (no client read here: keepalived is stopped on that node, no VIP).
-        console.log(`f: ${shadow} is now master at version ${show(shadow).version}; ${master} had ${m.diskVersion} on disk (the file after-isolation is gone)`);
-      }
       assert.equal(r.status, 3, `promoting ${shadow} (disk ${sh.diskVersion}) while ${master} holds ${m.diskVersion} on disk loses acknowledged writes: must be refused (exit 3)`);
+      assert.match(r.stdout, /no metadata in RAM \(version 0\) and neither has this server/);
+      assert.equal(show(shadow).personality, 'shadow', 'nothing promoted');
+
+      // What the refusal tells the operator to do: compare, then force the newer disk.
+      step(`f: refused; operator promotes ${master} (disk ${m.diskVersion}) with --force`);
+      const op = spawnSync(LAB, ['exec', workdir, master, 'node', CLI, 'promote', IP[master], PORT, '--force'], { encoding: 'utf8', timeout: 90_000 });
+      assert.equal(op.status, 0, `operator promote --force on ${master}:\n${op.stdout}${op.stderr}`);
+      labIn('start-keepalived', shadow);
+      await waitFor(`${master} settled as master`, 60, () => settled() === master, 300);
+      assert.ok(show(master).version >= m.diskVersion, 'the newer metadata is served');
+      assertAllFiles('after the operator chose the newer disk');
     },
-    { todo: 'lizardfs-ha compares peers\' in-RAM versions only: a version-0 peer with newer metadata on disk does not block (data loss, see docs/real-lab.md)' },
   );
 
   console.log(`real SaunaFS suite: ${((Date.now() - t0) / 1000).toFixed(1)} s; timings ${JSON.stringify(timings)}`);
