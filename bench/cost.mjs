@@ -6,7 +6,7 @@
 // Cases, interleaved round by round so a busy machine disturbs them alike (N runs each, default 15):
 //   node -e 0                         the floor: Node's own start-up
 //   classic bash notify               bench/baseline/classic-notify.sh: one status call + a string match
-//   lizardfs-ha notify (bundle)       dist/lizardfs-ha.js notify master ... on a server already master
+//   lizardfs-ha notify (bundle)       dist/lizardfs-ha.cjs notify master ... on a server already master
 //   lizardfs-ha notify (tsc output)   bin/lizardfs-ha.js, unbundled, for comparison
 //   bare status call                  lizardfs-admin metadataserver-status --porcelain (what a check must do)
 //   track check script                keepalived/lizardfs-ha-check (runs every second, forever)
@@ -26,8 +26,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '15' }, out: { type: 'string', default: path.join(root, 'bench', 'out') } } });
 const runs = Number(args.runs);
 if (!Number.isInteger(runs) || runs < 5) throw new Error('--runs: at least 5');
-const bundle = path.join(root, 'dist', 'lizardfs-ha.js');
-if (!fs.existsSync(bundle)) throw new Error('dist/lizardfs-ha.js missing: run `npm run build` first');
+const bundle = path.join(root, 'dist', 'lizardfs-ha.cjs');
+if (!fs.existsSync(bundle)) throw new Error('dist/lizardfs-ha.cjs missing: run `npm run build` first');
 if (!fs.existsSync('/usr/bin/time')) throw new Error('GNU time (/usr/bin/time) is needed: apt-get install -y time');
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lfsha-bench-'));

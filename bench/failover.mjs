@@ -193,7 +193,7 @@ for (const row of rows) {
   if (row.classic) {
     for (const h of ['h1', 'h2']) {
       const f = path.join(w, h, 'bin', 'lizardfs-ha');
-      const text = fs.readFileSync(f, 'utf8').replace(/^node .*lizardfs-ha\.js "\$@"$/m, `bash ${path.join(root, 'bench/baseline/classic-notify-lab.sh')} "$2" "$3" "$4"`);
+      const text = fs.readFileSync(f, 'utf8').replace(/^node .*lizardfs-ha\.c?js "\$@"$/m, `bash ${path.join(root, 'bench/baseline/classic-notify-lab.sh')} "$2" "$3" "$4"`);
       if (!text.includes('classic-notify-lab.sh')) throw new Error(`cannot rewrite ${f}`);
       fs.writeFileSync(f + '.new', text, { mode: 0o755 });
       fs.renameSync(f + '.new', f);

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // dist/lizardfs-ha_<version>-<revision>_all.deb with Debian's own dpkg-deb; no network.
 //
-// Input (from `npm run build`): the bundle dist/lizardfs-ha.js, dist/man/*.8, dist/completion/lizardfs-ha.bash;
+// Input (from `npm run build`): the bundle dist/lizardfs-ha.cjs (CommonJS, whatever directory it is in), dist/man/*.8, dist/completion/lizardfs-ha.bash;
 // keepalived/ (examples, track script, systemd unit) and packaging/ from the source tree.
 //
-//   /usr/sbin/lizardfs-ha                               sh wrapper: exec /usr/bin/node /usr/lib/lizardfs-ha/lizardfs-ha.js
-//   /usr/lib/lizardfs-ha/lizardfs-ha.js                 the bundle (every runtime dependency inside)
+//   /usr/sbin/lizardfs-ha                               sh wrapper: exec /usr/bin/node /usr/lib/lizardfs-ha/lizardfs-ha.cjs
+//   /usr/lib/lizardfs-ha/lizardfs-ha.cjs                 the bundle (every runtime dependency inside)
 //   /usr/lib/lizardfs-ha/lizardfs-ha-check              VRRP track script (if keepalived/lizardfs-ha-check exists)
 //   /usr/sbin/lizardfs-ha-check                         -> ../lib/lizardfs-ha/lizardfs-ha-check (the path the examples use)
 //   /lib/systemd/system/lizardfs-ha-master.service      not enabled: lizardfs-ha starts it in the role it chose
@@ -72,7 +72,7 @@ const need = (p) => {
   if (!fs.existsSync(p)) throw new Error(`build-deb: missing ${path.relative(root, p)}: run \`npm run build\` first`);
   return p;
 };
-const bundle = need(path.join(from, `${NAME}.js`));
+const bundle = need(path.join(from, `${NAME}.cjs`));
 const manPages = fs.existsSync(path.join(from, 'man')) ? fs.readdirSync(path.join(from, 'man')).filter((f) => /\.8$/.test(f)).sort() : [];
 if (!manPages.includes(`${NAME}.8`)) need(path.join(from, 'man', `${NAME}.8`));
 const completion = need(path.join(from, 'completion', `${NAME}.bash`));
@@ -120,7 +120,7 @@ const LIB = `/usr/lib/${NAME}`;
 const DOC = `/usr/share/doc/${NAME}`;
 const SHARE = `/usr/share/${NAME}`;
 
-install(bundle, `${LIB}/${NAME}.js`, 0o755);
+install(bundle, `${LIB}/${NAME}.cjs`, 0o755);
 install(path.join(root, 'packaging', `${NAME}.sh`), `/usr/sbin/${NAME}`, 0o755);
 if (hasCheck) {
   install(checkScript, `${LIB}/lizardfs-ha-check`, 0o755);
@@ -217,7 +217,7 @@ function changelog() {
 `;
 }
 
-/** debian/copyright (DEP-5): the project, then every npm package bundled into lizardfs-ha.js. */
+/** debian/copyright (DEP-5): the project, then every npm package bundled into lizardfs-ha.cjs. */
 function copyright() {
   const spdxToDep5 = { MIT: 'Expat', ISC: 'ISC', 'Apache-2.0': 'Apache-2.0', 'GPL-3.0-only': 'GPL-3', 'GPL-3.0-or-later': 'GPL-3+' };
   const dep5 = (spdx) => {
@@ -243,7 +243,7 @@ function copyright() {
     const lic = dep5(p.license);
     used.add(lic);
     stanzas.push(
-      `Files: node_modules/${name}/*\nCopyright: ${who.join('\n ')}\nLicense: ${lic}\nComment: ${name} ${p.version}, bundled into /usr/lib/${NAME}/${NAME}.js.`,
+      `Files: node_modules/${name}/*\nCopyright: ${who.join('\n ')}\nLicense: ${lic}\nComment: ${name} ${p.version}, bundled into /usr/lib/${NAME}/${NAME}.cjs.`,
     );
   }
   const texts = {
@@ -307,7 +307,7 @@ function copyright() {
   };
   const header = `Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
 Upstream-Name: ${NAME}
-${pkg.homepage ? `Source: ${pkg.homepage}\n` : ''}Comment: /usr/lib/${NAME}/${NAME}.js is a single-file build (esbuild) of
+${pkg.homepage ? `Source: ${pkg.homepage}\n` : ''}Comment: /usr/lib/${NAME}/${NAME}.cjs is a single-file build (esbuild) of
  ${NAME} and the npm packages listed below; their licence notices are also
  kept at the end of that file.`;
   return `${[header, ...stanzas, ...[...used].sort().map((l) => texts[l])].join('\n\n')}\n`;

@@ -1,6 +1,10 @@
 #!/usr/bin/env node
-// Single-file bundle: dist/lizardfs-ha.js, every runtime dependency inside (commander, zod, chalk),
-// ESM for node20, executable, `#!/usr/bin/env node` first. The .deb ships it.
+// Single-file bundle: dist/lizardfs-ha.cjs, every runtime dependency inside (commander, zod, chalk),
+// CommonJS for node20, executable, `#!/usr/bin/env node` first. The .deb ships it as
+// /usr/lib/lizardfs-ha/lizardfs-ha.cjs (.cjs: CommonJS whatever package.json is above it).
+//
+// CommonJS, not ESM: Node's ESM loader costs ~15-40 ms per start-up over require(), and every notify
+// and every check pays start-up (bench/RESULTS.md, part 1).
 //
 // Built from src/ (esbuild strips the types itself), so it does not wait for tsc.
 //
@@ -20,18 +24,13 @@ import { parseArgs } from 'node:util';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({
   options: {
-    outfile: { type: 'string', default: path.join(root, 'dist/lizardfs-ha.js') },
+    outfile: { type: 'string', default: path.join(root, 'dist/lizardfs-ha.cjs') },
     trace: { type: 'boolean', default: false },
     metafile: { type: 'string' },
   },
 });
 
-// commander is CommonJS and require()s node builtins; an ESM bundle has no `require`, so give it one.
-const banner = [
-  '#!/usr/bin/env node',
-  "import { createRequire as __lzhaCreateRequire } from 'node:module';",
-  'const require = __lzhaCreateRequire(import.meta.url);',
-].join('\n');
+const banner = '#!/usr/bin/env node';
 
 /** --trace: prepend `globalThis.__lzhaEvaluated.push(<module>)` to every module, to see what ran. */
 const tracePlugin = {
@@ -57,7 +56,7 @@ const result = await build({
   bundle: true,
   platform: 'node',
   target: 'node20',
-  format: 'esm',
+  format: 'cjs',
   tsconfig: 'tsconfig.json',
   banner: { js: banner },
   // Keep the dependencies' licence headers (all MIT): the .deb's copyright file points at them.

@@ -12,7 +12,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const n = Number(process.argv[2] ?? 20);
 const cases = [
   ['node -e 0', ['-e', '0']],
-  ['bundle: node dist/lizardfs-ha.js --version', [path.join(root, 'dist/lizardfs-ha.js'), '--version']],
+  ['bundle: node dist/lizardfs-ha.cjs --version', [path.join(root, 'dist/lizardfs-ha.cjs'), '--version']],
   ['tsc: node bin/lizardfs-ha.js --version', [path.join(root, 'bin/lizardfs-ha.js'), '--version']],
 ];
 const TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null;

@@ -1,7 +1,7 @@
 // Packaging: the single-file bundle, the man pages and bash completion generated from buildProgram(),
 // and the .deb (built with dpkg-deb, installed with dpkg into a scratch root, run, checked with
 // keepalived -t). Everything is built into temp dirs here, from the current tree: the test does not
-// trust (or disturb) dist/lizardfs-ha.js, dist/man or dist/*.deb. Needs the tsc build (npm test does
+// trust (or disturb) dist/lizardfs-ha.cjs, dist/man or dist/*.deb. Needs the tsc build (npm test does
 // it first) for bin/lizardfs-ha.js and for gen-docs, which imports dist/cli/program.js.
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
@@ -36,7 +36,7 @@ let bundle;
 before(() => {
   if (!tscBuilt) return;
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'lzha-pkg-'));
-  bundle = path.join(work, 'lizardfs-ha.js');
+  bundle = path.join(work, 'lizardfs-ha.cjs');
   execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'bundle.mjs'), '--outfile', bundle], { stdio: ['ignore', 'ignore', 'pipe'] });
   execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'gen-docs.mjs'), '--out', work], { stdio: ['ignore', 'ignore', 'pipe'] });
 });
@@ -363,7 +363,7 @@ describe('.deb', { skip: debSkip() }, () => {
       });
     const byPath = new Map(entries.map((e) => [e.path, e]));
     for (const e of entries) assert.equal(e.owner, 'root/root', e.path);
-    const exec = ['/usr/sbin/lizardfs-ha', '/usr/lib/lizardfs-ha/lizardfs-ha.js'];
+    const exec = ['/usr/sbin/lizardfs-ha', '/usr/lib/lizardfs-ha/lizardfs-ha.cjs'];
     const want = [
       ...exec,
       '/lib/systemd/system/lizardfs-ha-master.service',
@@ -420,11 +420,11 @@ describe('.deb', { skip: debSkip() }, () => {
       if (!st.isSymbolicLink()) assert.equal(st.mode & 0o022, 0, `${p} is group/world-writable (${(st.mode & 0o777).toString(8)})`);
     }
 
-    const version = execFileSync(process.execPath, [path.join(inst, 'usr/lib/lizardfs-ha/lizardfs-ha.js'), '--version'], { env: cleanEnv(), encoding: 'utf8' });
+    const version = execFileSync(process.execPath, [path.join(inst, 'usr/lib/lizardfs-ha/lizardfs-ha.cjs'), '--version'], { env: cleanEnv(), encoding: 'utf8' });
     assert.equal(version.trim(), PKG.version);
     const wrapper = fs.readFileSync(path.join(inst, 'usr/sbin/lizardfs-ha'), 'utf8');
     assert.match(wrapper, /^#!\/bin\/sh\n/);
-    assert.match(wrapper, /^exec \/usr\/bin\/node \/usr\/lib\/lizardfs-ha\/lizardfs-ha\.js "\$@"$/m);
+    assert.match(wrapper, /^exec \/usr\/bin\/node \/usr\/lib\/lizardfs-ha\/lizardfs-ha\.cjs "\$@"$/m);
     assert.equal(spawnSync('sh', ['-n', path.join(inst, 'usr/sbin/lizardfs-ha')]).status, 0);
 
     // man finds the installed pages by name in the scratch root's man tree.
