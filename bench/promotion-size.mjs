@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // bench/promotion-size.mjs: promotion time vs metadata size, real SaunaFS only (root).
 //
-//   node bench/promotion-size.mjs [--sizes 1000,10000,30000] [--runs 2]
+//   node bench/promotion-size.mjs [--sizes 1000,10000,100000] [--runs 5]
 //
 // A 2-host lab (LAB_SERVER=saunafs LAB_CLIENT=1). Empty files are created through the client's FUSE
 // mount (xargs touch), the shadow is left to catch up (same metadata version as the master), then
@@ -24,8 +24,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const LAB = path.join(root, 'lab', 'lab.sh');
 const { values: args } = parseArgs({
   options: {
-    sizes: { type: 'string', default: '1000,10000,30000' },
-    runs: { type: 'string', default: '2' },
+    sizes: { type: 'string', default: '1000,10000,100000' },
+    runs: { type: 'string', default: '5' },
     out: { type: 'string', default: path.join(root, 'bench', 'out') },
   },
 });

@@ -50,6 +50,14 @@
 #   lab.sh client-status [WORKDIR]         chunkserver / mount state
 # (each client I/O is bounded by LAB_CLIENT_TIMEOUT seconds, default 30).
 #
+# keepalived tuning: LAB_ADVERT_INT (default 1; below 1 renders VRRPv3),
+# LAB_CHECK_TIMEOUT (track check timeout, default 3), LAB_CHECK_FALL (default
+# 2), LAB_PRIORITY_TOP (hN gets TOP - 10 * N; default 110: h1 100, h2 90).
+# Not available here: vrrp_track_process. keepalived learns of process exits
+# from the kernel's proc connector, which answers only in the initial network
+# namespace ("Failed to set/clear process event listen - errno 111"; the
+# instance then stays FAULT).
+#
 # Needs root, keepalived, iproute2, node and a built lizardfs-ha (npm run
 # build). Namespaces are lfsha-<id>-h1..hN plus lfsha-<id>-br (the bridge);
 # addresses 10.213.0.11.. , VIP 10.213.0.9/24; unicast VRRP only.
@@ -283,10 +291,10 @@ render_conf() {
     local peers=() p
     for p in $(hosts); do [[ $p == "$h" ]] || peers+=("$(host_ip "$p")"); done
     local json
-    json=$(printf '{"nodeName":"lab-%s","nodeAddress":"%s","peers":[%s],"vip":"%s","vipPrefix":%s,"interface":"eth0","priority":%s,"virtualRouterId":%s,"advertInt":%s,"instanceName":"VI_LIZARDFS","lizardfsHaPath":"%s","checkScriptPath":"%s","adminIp":"%s","adminPort":%s,"check":{"timeout":%s}}' \
+    json=$(printf '{"nodeName":"lab-%s","nodeAddress":"%s","peers":[%s],"vip":"%s","vipPrefix":%s,"interface":"eth0","priority":%s,"virtualRouterId":%s,"advertInt":%s,"instanceName":"VI_LIZARDFS","lizardfsHaPath":"%s","checkScriptPath":"%s","adminIp":"%s","adminPort":%s,"check":{"timeout":%s,"fall":%s}}' \
         "$h" "$(host_ip "$h")" "$(printf '"%s",' "${peers[@]}" | sed 's/,$//')" "$VIP" "$VIP_PREFIX" \
-        "$((110 - 10 * i))" "$VRID" "${LAB_ADVERT_INT:-1}" "$d/bin/lizardfs-ha" "$d/bin/lizardfs-ha-check" \
-        "$(host_ip "$h")" "$ADMIN_PORT" "$CHECK_TIMEOUT")
+        "$((${LAB_PRIORITY_TOP:-110} - 10 * i))" "$VRID" "${LAB_ADVERT_INT:-1}" "$d/bin/lizardfs-ha" "$d/bin/lizardfs-ha-check" \
+        "$(host_ip "$h")" "$ADMIN_PORT" "$CHECK_TIMEOUT" "${LAB_CHECK_FALL:-2}")
     node "$LAB_DIR/lib/render-conf.mjs" "$json" >"$d/keepalived.conf"
     # Same acceptance test as the shipped configs: inside the host's namespace.
     local out

@@ -107,6 +107,8 @@ for (const [variant, nodes] of variants) {
       if (variant === 'fast') {
         assert.equal(value(g, 'vrrp_version'), '3', 'advert_int below 1 s needs VRRPv3');
         assert.equal(value(inst, 'advert_int'), '0.5');
+        // Skew_Time after the master's priority-0 advert: (256 - priority) / 256 x advert_int.
+        assert.ok(Number(value(inst, 'priority')) >= 240, 'high priorities: the backup takes over within ~0.03 s');
       } else {
         assert.equal(value(inst, 'advert_int'), '1');
       }

@@ -20,6 +20,17 @@ export interface ObserveContext {
 }
 
 export async function observeServer(ctx: ObserveContext, config: MasterConfig, wanted: Role, alwaysPeers = false): Promise<Observation> {
+  const askPeers = () =>
+    Promise.all(
+      ctx.peers.map(async (p): Promise<PeerObservation> => {
+        const r = await readServerStatus({ ...ctx.plan.admin, ip: p.host, port: p.port }, ctx.deadline.clamp(ctx.probeTimeoutMs));
+        ctx.onCommand(r.result);
+        return { address: `${p.host}:${p.port}`, status: r.status };
+      }),
+    );
+  // A promotion is the moment clients wait: ask the peers while the local server is being asked.
+  const early = (wanted === 'master' || alwaysPeers) && ctx.peers.length > 0 ? askPeers() : null;
+
   const { status, result } = await readServerStatus(ctx.plan.admin, ctx.deadline.clamp(ctx.probeTimeoutMs));
   ctx.onCommand(result);
 
@@ -33,18 +44,15 @@ export async function observeServer(ctx: ObserveContext, config: MasterConfig, w
     ({ diskVersion, diskVersionError } = await diskVersionOf(ctx, config));
   }
 
-  let peers: PeerObservation[] = [];
   // Peers matter for a promotion (split brain, behind a peer) and for demoting a running master
   // (is anyone left to take over?).
   const demotingMaster = wanted === 'shadow' && status.reachable && status.personality === 'master';
-  if ((promoting || demotingMaster || alwaysPeers) && ctx.peers.length > 0) {
-    peers = await Promise.all(
-      ctx.peers.map(async (p) => {
-        const r = await readServerStatus({ ...ctx.plan.admin, ip: p.host, port: p.port }, ctx.deadline.clamp(ctx.probeTimeoutMs));
-        ctx.onCommand(r.result);
-        return { address: `${p.host}:${p.port}`, status: r.status };
-      }),
-    );
+  let peers: PeerObservation[] = [];
+  if (early) {
+    const answers = await early;
+    if (promoting || alwaysPeers) peers = answers;
+  } else if (demotingMaster && ctx.peers.length > 0) {
+    peers = await askPeers();
   }
   return { server: status, liveness, config, diskVersion, diskVersionError, peers };
 }
