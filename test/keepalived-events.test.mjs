@@ -103,3 +103,37 @@ test('fifo: SIGTERM during a transition finishes it, then exits 0', async (t) =>
   assert.deepEqual(f.reports()[0].signals, ['SIGTERM']);
   assert.equal(masterCalls(f.w).filter((a) => a.at(-1) === 'restart').length, 1);
 });
+
+test('fifo: a STOP line is handed to a detached worker; SIGKILL of the reader (keepalived, 1 s) does not stop the demotion', async (t) => {
+  const f = fifoWorld(t);
+  // A master that hangs on SIGTERM: the demotion takes -t 1, a SIGKILL of the old pid and a start.
+  f.w.serve({ personality: 'master', version: 9, diskVersion: 9, hangActions: ['restart'], ignoreTerm: true });
+  await sleep(700);
+  f.write(f.fifo, ['INSTANCE "VI_1" STOP 0']);
+  const arrivals = path.join(f.w.env.LIZARDFS_HA_STATE_DIR, 'arrivals-127.0.0.1-9421');
+  const workerStamped = () => {
+    try {
+      return fs.readdirSync(arrivals).some((n) => Number(n.split('-')[1]) !== f.child.pid);
+    } catch {
+      return false;
+    }
+  };
+  await until(workerStamped, 10000, 'the worker to stamp its arrival');
+  f.child.kill('SIGKILL');
+  await f.exited;
+  const historyFile = path.join(f.w.env.LIZARDFS_HA_STATE_DIR, 'history.jsonl');
+  await until(() => fs.existsSync(historyFile), 20000, 'the worker to finish and record the transition');
+  assert.equal(f.w.server().personality, 'shadow');
+  const history = fs.readFileSync(historyFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(history.at(-1).event, 'STOP');
+  assert.equal(history.at(-1).outcome, 'done', history.at(-1).message);
+  assert.equal(history.at(-1).caller.pid, f.child.pid, 'the reader is the caller');
+});
+
+test('fifo: the worker gets the reader\'s transition options, not its FIFO-only ones', async () => {
+  const { notifyArgs } = await import('../dist/cli/fifo.js');
+  assert.deepEqual(
+    notifyArgs(['--ip', '10.0.0.1', '--port=9421', '--deadline', '30', '--instance', 'VI_1', '--json', '--no-syslog', '/run/k.fifo'], '/run/k.fifo'),
+    ['--deadline', '30', '--no-syslog'],
+  );
+});

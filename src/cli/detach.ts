@@ -53,12 +53,12 @@ function parentName(): string | null {
 }
 
 /**
- * Run this same command line again in a new session (setsid), wait for it, and return its exit code
- * (null when it could not be started).
+ * Run this same command line (or `args`: script and arguments) again in a new session (setsid), wait
+ * for it, and return its exit code (null when it could not be started).
  * If this process is killed meanwhile, the worker goes on: that is the point. stdout/stderr are
  * shared, so a person running it by hand still sees the result; keepalived's are /dev/null anyway.
  */
-export function runDetached(stamp: bigint): Promise<number | null> {
+export function runDetached(stamp: bigint, args: string[] = process.argv.slice(1)): Promise<number | null> {
   let user = 'unknown';
   try {
     user = os.userInfo().username;
@@ -66,7 +66,7 @@ export function runDetached(stamp: bigint): Promise<number | null> {
     // No passwd entry.
   }
   const caller: Caller = { pid: process.pid, ppid: process.ppid, parent: parentName(), user };
-  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+  const child = spawn(process.execPath, [...process.execArgv, ...args], {
     detached: true,
     stdio: ['ignore', 'inherit', 'inherit'],
     env: { ...process.env, [ARRIVAL_ENV]: String(stamp), [CALLER_ENV]: JSON.stringify(caller) },
@@ -82,4 +82,24 @@ export function runDetached(stamp: bigint): Promise<number | null> {
     });
     child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 0)));
   });
+}
+
+/**
+ * Stamp the event's arrival for this server (so a transition already waiting for the lock sees a
+ * newer event coming while the worker starts), run the worker, drop the stamp. null: no worker could
+ * be started; the caller runs the transition itself.
+ */
+export async function handOff(stateDir: string, ip: string, port: number, args?: string[]): Promise<number | null> {
+  const { lockKey, TransitionLock } = await import('../engine/lock.js');
+  const lock = new TransitionLock(stateDir, lockKey(ip, port));
+  let placeholder = null;
+  try {
+    fs.mkdirSync(stateDir, { recursive: true, mode: 0o755 });
+    placeholder = lock.arrive();
+  } catch {
+    // The worker reports what is wrong with the state dir.
+  }
+  const code = await runDetached(placeholder?.stamp ?? process.hrtime.bigint(), args);
+  if (placeholder) lock.leave(placeholder);
+  return code;
 }

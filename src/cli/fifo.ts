@@ -111,6 +111,20 @@ export async function runFifoReader(o: FifoOptions, s: Settings): Promise<number
       if (!ev || !ev.wanted) continue;
       busy = true;
       log.info(`event ${ev.type} ${ev.name} ${ev.state}${ev.priority !== null ? ` ${ev.priority}` : ''} -> ${ev.wanted}`);
+      // keepalived writes STOP lines when it shuts down and kills this reader 1 s later: a demotion
+      // must not die with it, so it runs in a worker of its own session (cli/detach.ts).
+      const { handOff, shouldDetach } = await import('./detach.js');
+      if (!s.dryRun && shouldDetach(s.detach, ev.state)) {
+        log.info(`${ev.state}: handing the transition to a detached \`notify ${ev.state}\` worker`);
+        const code = await handOff(s.stateDir, o.ip, o.port, [process.argv[1] ?? '', 'notify', ev.state, o.ip, String(o.port), ...notifyArgs(process.argv.slice(3), o.path)]);
+        if (code !== null) {
+          busy = false;
+          log.log(code === 0 ? 'info' : 'err', `${ev.state}: detached worker exited ${code}`);
+          // Its full report is in the history and the log; here one line per event, as for the others.
+          if (s.json) process.stdout.write(`${JSON.stringify({ command: 'notify', event: ev.state, wanted: ev.wanted, outcome: 'detached', exitCode: code, message: `applied by a detached worker (exit ${code}); see \`lizardfs-ha history\`` })}\n`);
+          continue;
+        }
+      }
       const report = await runTransition({ command: 'notify', event: ev.state, wanted: ev.wanted, ip: o.ip, port: o.port }, s);
       busy = false;
       log.log(report.exitCode === 0 ? 'info' : 'err', `${ev.state}: ${report.outcome}: ${report.message}`);
@@ -125,4 +139,25 @@ export async function runFifoReader(o: FifoOptions, s: Settings): Promise<number
     await log.close();
   }
   return 0;
+}
+
+/**
+ * The reader's own options, as `notify` takes them: every transition option passes through; the
+ * FIFO path, the reader-only --instance and --json go, and --ip/--port are given explicitly.
+ */
+export function notifyArgs(readerArgs: string[], fifoPath: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < readerArgs.length; i++) {
+    const a = readerArgs[i] ?? '';
+    if (a === fifoPath) continue;
+    if (['--instance', '--ip', '--port'].includes(a)) {
+      i++;
+      continue;
+    }
+    if (/^--(instance|ip|port)=/.test(a)) continue;
+    // The worker's report is in the history; the reader prints its own line for it.
+    if (a === '--json') continue;
+    out.push(a);
+  }
+  return out;
 }

@@ -1,6 +1,5 @@
 // The command-line surface: commands, options, help. Also the single source of the man page and the
 // shell completion (scripts/gen-docs.mjs reads buildProgram()).
-import fs from 'node:fs';
 import { Command, Option } from 'commander';
 import { EXIT, type Role } from '../engine/types.js';
 import type { TransitionRequest } from '../engine/transition.js';
@@ -136,21 +135,9 @@ export function buildProgram(env: NodeJS.ProcessEnv = process.env, fromFile: Map
       const s = resolveSettings(raw, env, fromFile);
       let handedOver = null;
       if (!s.dryRun) {
-        const { handedOverTo, shouldDetach, runDetached } = await import('./detach.js');
+        const { handedOverTo, handOff, shouldDetach } = await import('./detach.js');
         if (shouldDetach(s.detach, n.event)) {
-          // Stamp the arrival here, so that a transition already waiting for the lock sees this
-          // newer event coming (and is superseded) while the worker starts.
-          const { lockKey, TransitionLock } = await import('../engine/lock.js');
-          const lock = new TransitionLock(s.stateDir, lockKey(n.ip, n.port));
-          let placeholder = null;
-          try {
-            fs.mkdirSync(s.stateDir, { recursive: true, mode: 0o755 });
-            placeholder = lock.arrive();
-          } catch {
-            // The worker reports what is wrong with the state dir.
-          }
-          const code = await runDetached(placeholder?.stamp ?? process.hrtime.bigint());
-          if (placeholder) lock.leave(placeholder);
+          const code = await handOff(s.stateDir, n.ip, n.port);
           if (code !== null) {
             process.exitCode = code;
             return;
