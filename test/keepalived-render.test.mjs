@@ -148,7 +148,7 @@ test('rendered configs say what the shipped ones say', async () => {
   const chk = findOne(fast, 'vrrp_script');
   const script = findOne(chk, 'script');
   script.args = [script.args[0].replace(/^\/usr\/bin\/env \S+ /, '')];
-  const rendered = parseKeepalivedConf(renderKeepalivedConfig({ ...base, peers: [], advertInt: 0.5, check: { fall: 1 } }));
+  const rendered = parseKeepalivedConf(renderKeepalivedConfig({ ...base, peers: [], advertInt: 0.5, priority: 250, check: { fall: 1 } }));
   assert.deepEqual(semantic(rendered), semantic(fast), 'fast/mfs-master1.conf');
 });
 

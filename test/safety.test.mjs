@@ -82,7 +82,7 @@ test('split-brain guard: a reachable peer that is a running master blocks promot
   const w = makeWorld(t);
   withPeer(w, { running: true, personality: 'master', version: 30, diskVersion: 30 });
   w.serve({ personality: 'shadow', version: 30, diskVersion: 30 });
-  const r = await w.run(['notify', 'MASTER', '127.0.0.1', '9421', '--peer', '127.0.0.2:9421', '--json', '--deadline', '8']);
+  const r = await w.run(['notify', 'MASTER', '127.0.0.1', '9421', '--peer', '127.0.0.2:9421', '--json', '--deadline', '8', '--split-brain-wait', '0']);
   assert.equal(r.code, 3);
   assert.equal(r.json.plan.refusal, 'split-brain');
   assert.match(r.json.message, /still so after waiting \d+ s/);
@@ -107,7 +107,33 @@ test('split-brain wait: the VIP moved here while the old master still runs; once
   assert.equal(r.code, 0, r.stdout);
   assert.equal(w.server().personality, 'master');
   assert.ok(r.json.elapsedMs >= 2500);
-  assert.match(w.syslog(), /waiting for it to step down/);
+  assert.match(w.syslog(), /waiting up to \d+ s for it to step down/);
+});
+
+test('split-brain wait outlasts --deadline for notify (keepalived SIGKILLed on the old master, restarted later); promote refuses at the deadline', async (t) => {
+  const w = makeWorld(t);
+  withPeer(w, { running: true, personality: 'master', version: 30, diskVersion: 30 });
+  w.serve({ personality: 'shadow', version: 30, diskVersion: 30 });
+  const started = performance.now();
+  const run = w.run(['notify', 'MASTER', '127.0.0.1', '9421', '--peer', '127.0.0.2:9421', '--json', '--deadline', '3', '--probe-timeout', '0.5', '--split-brain-wait', '30']);
+  await sleep(6000);
+  assert.deepEqual(w.mutatingCalls(), [], 'nothing done while the peer is master, past the 3 s deadline');
+  w.set({ personality: 'shadow' }, { host: 'peer' });
+  const r = await run;
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.equal(w.server().personality, 'master');
+  assert.ok(r.json.elapsedMs >= 6000 && performance.now() - started < 20000);
+  assert.match(w.syslog(), /--deadline \(3 s\) starts again for the promotion/);
+
+  // An operator's promote waits within --deadline only (default), then refuses.
+  const w2 = makeWorld(t);
+  withPeer(w2, { running: true, personality: 'master', version: 30, diskVersion: 30 });
+  w2.serve({ personality: 'shadow', version: 30, diskVersion: 30 });
+  const p = await w2.run(['promote', '--peer', '127.0.0.2:9421', '--json', '--deadline', '3', '--probe-timeout', '0.5']);
+  assert.equal(p.code, 3, p.stdout);
+  assert.equal(p.json.plan.refusal, 'split-brain');
+  assert.ok(p.json.elapsedMs < 3500, `within the deadline: ${p.json.elapsedMs} ms`);
+  assert.deepEqual(w2.mutatingCalls(), []);
 });
 
 test('BACKUP grace: keepalived start-up (BACKUP, then MASTER 3 s later) never demotes the running master', async (t) => {

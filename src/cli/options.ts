@@ -39,6 +39,7 @@ export interface RawOptions {
   metricsFile?: string;
   demoteGrace?: string;
   detach?: string;
+  splitBrainWait?: string;
 }
 
 /** Option name -> environment variable. The flag wins over the variable. */
@@ -69,6 +70,7 @@ export const ENV: Record<keyof RawOptions, string> = {
   metricsFile: 'LIZARDFS_HA_METRICS_FILE',
   demoteGrace: 'LIZARDFS_HA_DEMOTE_GRACE',
   detach: 'LIZARDFS_HA_DETACH',
+  splitBrainWait: 'LIZARDFS_HA_SPLIT_BRAIN_WAIT',
 };
 
 export const DEFAULTS = {
@@ -77,6 +79,8 @@ export const DEFAULTS = {
   deadlineSec: 60,
   lockTimeoutSec: 10,
   demoteGraceSec: 4,
+  /** notify from keepalived hooks; promote/demote and the FIFO reader wait within --deadline only. */
+  splitBrainWaitSec: 600,
   stateDir: '/run/lizardfs-ha',
   unit: 'lizardfs-ha-master.service',
   envFile: '/run/lizardfs-ha/master.env',
@@ -110,6 +114,8 @@ export interface Settings {
   demoteGraceMs: number;
   /** notify only: hand the transition to a worker in its own session (see detach.ts). */
   detach: 'auto' | 'always' | 'never';
+  /** How long a promotion may wait for a live old master to step down, beyond --deadline; null: the command's default. */
+  splitBrainWaitMs: number | null;
 }
 
 // ---- field schemas ---------------------------------------------------------------------------
@@ -158,6 +164,10 @@ const secondsSchema = (max: number) =>
 const graceSchema = z
   .pipe(z.string().check(z.regex(/^\d+(\.\d+)?$/, 'expected a number of seconds, e.g. 4 or 0 to disable')), z.transform(Number))
   .check(z.refine((n: number) => n <= 60, 'expected at most 60 seconds'));
+
+const waitSchema = z
+  .pipe(z.string().check(z.regex(/^\d+(\.\d+)?$/, 'expected a number of seconds, e.g. 600 or 0 (wait within --deadline only)')), z.transform(Number))
+  .check(z.refine((n: number) => n <= 86400, 'expected at most 86400 seconds'));
 
 const pathSchema = text((v) => v.length > 0 && !v.includes('\0'), 'expected a path (not empty, no NUL bytes)');
 const commandSchema = text(
@@ -306,6 +316,10 @@ export function resolveSettings(raw: RawOptions, env: NodeJS.ProcessEnv = proces
     })(),
     metricsFile: metricsFile ? path.resolve(check(pathSchema, metricsFile.value, metricsFile.field)) : null,
     detach: oneOf('detach', ['auto', 'always', 'never'] as const, 'auto'),
+    splitBrainWaitMs: (() => {
+      const v = str('splitBrainWait');
+      return v ? check(waitSchema, v.value, v.field) * 1000 : null;
+    })(),
   };
 }
 

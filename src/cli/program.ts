@@ -41,6 +41,7 @@ function transitionOptions(cmd: Command): Command {
     .option('--method <method>', `promotion: auto, admin (promote-shadow) or restart (default auto) [${ENV.method}]`)
     .option('--peer <host:port>', `another metadata server to check before promoting; repeatable [${ENV.peer}, comma separated]`, (v: string, prev: string[] = []) => [...prev, v])
     .option('--force', `override the safety guards (split brain, behind a peer, empty master) [${ENV.force}]`)
+    .option('--split-brain-wait <seconds>', `a promotion that finds the old master still running waits this long for it to step down, beyond --deadline (default: notify ${DEFAULTS.splitBrainWaitSec}, others 0: within --deadline) [${ENV.splitBrainWait}]`)
     .option('--demote-grace <seconds>', `on BACKUP, a running master with no live master peer waits this long for a newer event first; 0 disables (default ${DEFAULTS.demoteGraceSec}) [${ENV.demoteGrace}]`)
     .option('--service-manager <name>', `auto, direct or systemd (default auto: systemd if it runs) [${ENV.serviceManager}]`)
     .option('--unit <name>', `systemd unit of the server (default ${DEFAULTS.unit}) [${ENV.unit}]`)
@@ -133,6 +134,7 @@ export function buildProgram(env: NodeJS.ProcessEnv = process.env, fromFile: Map
     .action(async (words: string[], raw: RawOptions & { ip?: string; port?: string }) => {
       const n = parseNotifyWords(words, raw, env);
       const s = resolveSettings(raw, env, fromFile);
+      s.splitBrainWaitMs ??= DEFAULTS.splitBrainWaitSec * 1000;
       let handedOver = null;
       if (!s.dryRun) {
         const { handedOverTo, handOff, shouldDetach } = await import('./detach.js');

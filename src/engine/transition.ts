@@ -66,7 +66,8 @@ export function planOptions(s: Settings, ip: string, port: number): PlanOptions 
 }
 
 export async function runTransition(req: TransitionRequest, s: Settings): Promise<TransitionReport> {
-  const deadline = new Deadline(s.deadlineMs);
+  let deadline = new Deadline(s.deadlineMs);
+  const startedAt = performance.now();
   const context = `${req.command}${req.event ? ` ${req.event}` : ''} ${req.ip}:${req.port}`;
   const log = new RunLogger({ syslog: s.syslog, logFile: s.logFile, verbose: s.verbose, context });
   let secret: string | null = null;
@@ -106,7 +107,7 @@ export async function runTransition(req: TransitionRequest, s: Settings): Promis
     report.outcome = outcome;
     report.exitCode = exitCode;
     report.message = redact(message);
-    report.elapsedMs = Math.round(deadline.elapsedMs());
+    report.elapsedMs = Math.round(performance.now() - startedAt);
   };
   const onCommand = (r: CommandResult) => {
     const what = r.timedOut ? 'timed out' : r.spawnError ? r.spawnError : `exit ${r.exitCode ?? r.signal}`;
@@ -175,7 +176,7 @@ export async function runTransition(req: TransitionRequest, s: Settings): Promis
     let plan = planTransition(req.wanted, observation, opts);
     /** Sleep in small steps; a newer event arriving ends the wait (null), else true when the time is up. */
     const waitUnlessSuperseded = async (ms: number): Promise<string | null> => {
-      const until = performance.now() + Math.min(ms, deadline.remainingMs());
+      const until = performance.now() + ms;
       while (performance.now() < until) {
         await new Promise((r) => setTimeout(r, Math.min(200, until - performance.now())));
         const newer = lock && arrival ? lock.superseded(arrival) : null;
@@ -191,7 +192,7 @@ export async function runTransition(req: TransitionRequest, s: Settings): Promis
     const liveMasterPeer = (o: Observation) => o.peers.find((p) => p.status.reachable && p.status.personality === 'master' && p.status.serverStatus === 'running');
     if (graceCandidate && plan.outcome === 'transition' && observation.server.reachable && observation.server.personality === 'master' && !liveMasterPeer(observation)) {
       log.info(`BACKUP while this server is a running master and no peer is: waiting up to ${(s.demoteGraceMs / 1000).toFixed(1)} s for a newer keepalived event before demoting (--demote-grace)`);
-      const newer = await waitUnlessSuperseded(s.demoteGraceMs);
+      const newer = await waitUnlessSuperseded(Math.min(s.demoteGraceMs, deadline.remainingMs()));
       if (newer) {
         finish('superseded', EXIT.superseded, `superseded during the demotion grace: ${newer}; the master was left as it is`);
         log.notice(report.message);
@@ -203,22 +204,40 @@ export async function runTransition(req: TransitionRequest, s: Settings): Promis
 
     // The VIP moved here but the old master still runs (its keepalived died, or it is about to be
     // demoted): wait for it to go, re-checking every second, rather than refuse once and leave the
-    // VIP on a shadow for good. A newer event ends the wait.
+    // VIP on a shadow for good. A newer event ends the wait. Nothing is changed while waiting, so the
+    // wait may outlast --deadline by --split-brain-wait (notify: keepalived SIGKILLed on the old
+    // master and restarted minutes later demotes it then, and this promotion must still happen).
     if (plan.refusal === 'split-brain' && !s.dryRun && !deadline.expired()) {
-      log.warn(`${plan.reason}; waiting for it to step down (until the deadline, ${(deadline.remainingMs() / 1000).toFixed(0)} s)`);
-      // Stop while a full observation still fits: one cut short by the deadline would show the peer as
-      // unreachable, and unreachable peers do not block.
-      while (plan.refusal === 'split-brain' && deadline.remainingMs() > 2 * s.probeTimeoutMs + 1000) {
+      // Every look needs a full observation: one cut short would show the peer as unreachable, and
+      // unreachable peers do not block.
+      const lookMs = 2 * s.probeTimeoutMs + 1000;
+      const waitMs = Math.max(deadline.remainingMs() - lookMs, s.splitBrainWaitMs ?? 0);
+      const waitUntil = performance.now() + waitMs;
+      log.warn(`${plan.reason}; waiting up to ${(waitMs / 1000).toFixed(0)} s for it to step down`);
+      let extended = false;
+      while (plan.refusal === 'split-brain' && performance.now() + Math.min(1000, lookMs) < waitUntil) {
         const newer = await waitUnlessSuperseded(1000);
         if (newer) {
           finish('superseded', EXIT.superseded, `superseded while waiting for the old master to step down: ${newer}`);
           log.notice(report.message);
           return report;
         }
+        if (deadline.remainingMs() <= lookMs) {
+          deadline = new Deadline(lookMs);
+          observeCtx.deadline = deadline;
+          extended = true;
+        }
         observation = await observeServer(observeCtx, config, req.wanted);
         plan = planTransition(req.wanted, observation, opts);
       }
-      if (plan.refusal === 'split-brain') plan = { ...plan, reason: `${plan.reason}; still so after waiting ${(deadline.elapsedMs() / 1000).toFixed(0)} s` };
+      if (plan.refusal === 'split-brain') {
+        plan = { ...plan, reason: `${plan.reason}; still so after waiting ${((performance.now() - startedAt) / 1000).toFixed(0)} s` };
+      } else if (extended) {
+        // The wait went past --deadline: the work that follows gets a deadline of its own.
+        deadline = new Deadline(s.deadlineMs);
+        observeCtx.deadline = deadline;
+        log.info(`the old master stepped down after ${((performance.now() - startedAt) / 1000).toFixed(0)} s; --deadline (${(s.deadlineMs / 1000).toFixed(0)} s) starts again for the promotion`);
+      }
     }
 
     const { config: _omit, ...observedRest } = observation;
@@ -276,7 +295,7 @@ export async function runTransition(req: TransitionRequest, s: Settings): Promis
     log.error(report.message);
     return report;
   } finally {
-    if (!report.elapsedMs) report.elapsedMs = Math.round(deadline.elapsedMs());
+    if (!report.elapsedMs) report.elapsedMs = Math.round(performance.now() - startedAt);
     if (handle && lock) {
       if (report.outcome !== 'superseded') {
         try {
