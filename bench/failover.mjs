@@ -292,13 +292,17 @@ if (args.merge) {
   results.merged = `rows ${keep.map((r) => r.id).join(', ')} from ${path.basename(args.merge)} (load then ${old.loadBefore.map((x) => x.toFixed(2)).join(' ')})`;
 }
 
-const fmt = (s) => (s ? `${s.median.toFixed(2)} (${s.min.toFixed(2)}-${s.max.toFixed(2)})${s.n < runs ? ` [${s.n}/${runs}]` : ''}` : 'n/a');
+const fmt = (s, of = runs) => (s ? `${s.median.toFixed(2)} (${s.min.toFixed(2)}-${s.max.toFixed(2)})${s.n < of ? ` [${s.n}/${of}]` : ''}` : 'n/a');
 const lines = [];
 lines.push(`### Failover time (${runs} runs per row, median (min-max) seconds from the SIGKILL)`, '');
 lines.push(`Machine: ${results.machine}; load ${results.loadBefore.map((x) => x.toFixed(2)).join(' ')} -> ${results.loadAfter.map((x) => x.toFixed(2)).join(' ')}${results.merged ? `; ${results.merged}` : ''}.`, '');
 lines.push('| row | kill -> peer VRRP MASTER | kill -> promotion verified (bench poll, 0.1 s) | kill -> verified by the hook | kill -> client read | kill -> client write | kill -> client I/O (both) |');
 lines.push('|---|---|---|---|---|---|---|');
-for (const r of results.rows) lines.push(`| ${r.name} | ${fmt(r.vrrpMaster)} | ${fmt(r.promoted)} | ${fmt(r.hookVerified)} | ${fmt(r.read)} | ${fmt(r.write)} | ${fmt(r.clientIo)} |`);
+for (const r of results.rows) {
+  // Merged rows keep their own run count.
+  const n = r.runs?.length ?? runs;
+  lines.push(`| ${r.name} (N=${n}) | ${fmt(r.vrrpMaster, n)} | ${fmt(r.promoted, n)} | ${fmt(r.hookVerified, n)} | ${fmt(r.read, n)} | ${fmt(r.write, n)} | ${fmt(r.clientIo, n)} |`);
+}
 const byId = Object.fromEntries(results.rows.map((r) => [r.id, r]));
 const tg = [];
 for (const id of ['fastfifo']) {
