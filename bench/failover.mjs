@@ -17,6 +17,8 @@
 //             priorities 250/240 (LAB_ADVERT_INT, LAB_CHECK_TIMEOUT, LAB_CHECK_FALL, LAB_PRIORITY_TOP)
 //   fastfifo  fast, events through keepalived's notify FIFO to one resident `lizardfs-ha fifo` reader
 //             (LAB_FIFO=1), as keepalived/notify-fifo/ ships it: no Node start-up per event
+//   fastwatch fastfifo, and the reader also watches the server's admin port for keepalived's
+//             track_file (LAB_TRACK_FILE=1): FAULT the moment the server is gone, not at the next check
 //   fastlow   the same with the lab's usual priorities 100/90: a backup that hears priority 0 from
 //             the master waits Skew_Time = (256 - its priority) / 256 x advert_int before taking over
 //             (RFC 5798), 0.32 s at 90 and 0.03 s at 240. Not in the default rows.
@@ -39,7 +41,7 @@ const { values: args } = parseArgs({
   options: {
     runs: { type: 'string', default: '5' },
     server: { type: 'string', default: 'saunafs' },
-    rows: { type: 'string', default: 'shipped,fast,fastfifo,classic,kakill' },
+    rows: { type: 'string', default: 'shipped,fast,fastfifo,fastwatch,classic,kakill' },
     out: { type: 'string', default: path.join(root, 'bench', 'out') },
     merge: { type: 'string' }, // an earlier failover-*.json: its rows not measured now join the table
   },
@@ -62,6 +64,11 @@ const rowDefs = {
   fastfifo: {
     name: 'lizardfs-ha, fast + notify FIFO (keepalived/notify-fifo: one resident reader, no Node start-up per event)',
     env: { LAB_ADVERT_INT: '0.5', LAB_CHECK_TIMEOUT: '1', LAB_CHECK_FALL: '1', LAB_PRIORITY_TOP: '260', LAB_FIFO: '1' },
+    kill: 'server',
+  },
+  fastwatch: {
+    name: 'lizardfs-ha, fast + notify FIFO + the reader watching the server (track_file)',
+    env: { LAB_ADVERT_INT: '0.5', LAB_CHECK_TIMEOUT: '1', LAB_CHECK_FALL: '1', LAB_PRIORITY_TOP: '260', LAB_FIFO: '1', LAB_TRACK_FILE: '1' },
     kill: 'server',
   },
   fastlow: {
@@ -305,14 +312,14 @@ for (const r of results.rows) {
 }
 const byId = Object.fromEntries(results.rows.map((r) => [r.id, r]));
 const tg = [];
-for (const id of ['fastfifo']) {
+for (const id of ['fastfifo', 'fastwatch']) {
   if (byId[id]?.promoted) tg.push(`| ${id}: kill -> promotion verified, median | ${byId[id].promoted.median.toFixed(2)} s | <= 1.0 s | ${byId[id].promoted.median <= 1.0 ? 'yes' : '**no**'} |`);
   if (byId[id]?.clientIo) tg.push(`| ${id}: kill -> client I/O, median | ${byId[id].clientIo.median.toFixed(2)} s | <= 2.0 s | ${byId[id].clientIo.median <= 2.0 ? 'yes' : '**no**'} |`);
 }
 if (byId.fast?.promoted) tg.push(`| fast: kill -> promotion verified, median | ${byId.fast.promoted.median.toFixed(2)} s | <= 1.0 s | ${byId.fast.promoted.median <= 1.0 ? 'yes' : '**no**'} |`);
 if (byId.fast?.clientIo) tg.push(`| fast: kill -> client I/O, median | ${byId.fast.clientIo.median.toFixed(2)} s | <= 2.0 s | ${byId.fast.clientIo.median <= 2.0 ? 'yes' : '**no**'} |`);
 for (const k of ['promoted', 'clientIo']) {
-  for (const id of ['fast', 'fastfifo']) {
+  for (const id of ['fast', 'fastfifo', 'fastwatch']) {
     if (byId[id]?.[k] && byId.classic?.[k]) {
       const x = byId.classic[k].median / byId[id][k].median;
       tg.push(`| baseline / ${id}, ${k === 'promoted' ? 'promotion verified' : 'client I/O'} | ${x.toFixed(2)}x | >= 2x | ${x >= 2 ? 'yes' : '**no**'} |`);

@@ -20,7 +20,7 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: path.join(root, 'bench', 'failover-timeline.svg') },
   },
 });
-const order = ['shipped', 'fast', 'fastfifo', 'classic', 'kakill'];
+const order = ['shipped', 'fast', 'fastfifo', 'fastwatch', 'classic', 'kakill'];
 const lanes = [];
 for (const id of order) {
   const j = path.join(args.in, `failover-timeline-${id}.json`);
@@ -54,7 +54,7 @@ for (const id of order) {
   const marks = events.map((e) => ({ t: e.t, side: e.who === run.master ? 'old' : 'new', text: label(e), who: e.who }));
   if (run.promoted !== null) marks.push({ t: run.promoted, side: 'bench', text: 'promotion verified' });
   // The FIFO reader has no per-event hook lines: its own verification, from the history.
-  if (id === 'fastfifo' && run.hookVerified !== null && run.hookVerified !== undefined) marks.push({ t: run.hookVerified, side: 'new', text: 'reader: verified' });
+  if ((id === 'fastfifo' || id === 'fastwatch') && run.hookVerified !== null && run.hookVerified !== undefined) marks.push({ t: run.hookVerified, side: 'new', text: 'reader: verified' });
   if (run.clientIo !== null && run.clientIo !== undefined) marks.push({ t: run.clientIo, side: 'bench', text: 'client read+write OK' });
   lanes.push({ id, name: meta.name, run, marks });
 }

@@ -54,7 +54,9 @@
 # LAB_CHECK_TIMEOUT (track check timeout, default 3), LAB_CHECK_FALL (default
 # 2), LAB_PRIORITY_TOP (hN gets TOP - 10 * N; default 110: h1 100, h2 90),
 # LAB_FIFO=1 (events through vrrp_notify_fifo to a resident `lizardfs-ha
-# fifo` reader, as keepalived/notify-fifo/ does, instead of notify_* hooks).
+# fifo` reader, as keepalived/notify-fifo/ does, instead of notify_* hooks),
+# LAB_TRACK_FILE=1 (with LAB_FIFO=1: the reader also keeps a track_file).
+# The track file lives in WORKDIR/hN/server.track.
 # Not available here: vrrp_track_process. keepalived learns of process exits
 # from the kernel's proc connector, which answers only in the initial network
 # namespace ("Failed to set/clear process event listen - errno 111"; the
@@ -305,6 +307,8 @@ render_conf() {
         "$(host_ip "$h")" "$ADMIN_PORT" "$CHECK_TIMEOUT" "${LAB_CHECK_FALL:-2}")
     # LAB_FIFO=1: events through keepalived's notify FIFO to one resident reader.
     if [[ ${LAB_FIFO:-0} == 1 ]]; then json="${json%\}},\"fifo\":{\"path\":\"$d/notify.fifo\"}}"; fi
+    # LAB_TRACK_FILE=1 (with LAB_FIFO=1): the reader also watches the server for keepalived's track_file.
+    if [[ ${LAB_TRACK_FILE:-0} == 1 ]]; then json="${json%\}},\"trackFile\":{\"path\":\"$d/server.track\"}}"; fi
     node "$LAB_DIR/lib/render-conf.mjs" "$json" >"$d/keepalived.conf"
     # Same acceptance test as the shipped configs: inside the host's namespace.
     local out

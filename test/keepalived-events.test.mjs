@@ -133,7 +133,50 @@ test('fifo: a STOP line is handed to a detached worker; SIGKILL of the reader (k
 test('fifo: the worker gets the reader\'s transition options, not its FIFO-only ones', async () => {
   const { notifyArgs } = await import('../dist/cli/fifo.js');
   assert.deepEqual(
-    notifyArgs(['--ip', '10.0.0.1', '--port=9421', '--deadline', '30', '--instance', 'VI_1', '--json', '--no-syslog', '/run/k.fifo'], '/run/k.fifo'),
+    notifyArgs(['--ip', '10.0.0.1', '--port=9421', '--deadline', '30', '--instance', 'VI_1', '--track-file', '/run/t', '--json', '--no-syslog', '/run/k.fifo'], '/run/k.fifo'),
     ['--deadline', '30', '--no-syslog'],
   );
+});
+
+test('fifo --track-file: 1 the moment nothing listens on the admin port, 0 when it does; not while a transition holds the lock; 0 on exit', async (t) => {
+  const net = await import('node:net');
+  const w = makeWorld(t);
+  const fifo = path.join(w.dir, 'keepalived.fifo');
+  const track = path.join(w.dir, 'server.track');
+  execFileSync('mkfifo', [fifo]);
+  let server = net.createServer((c) => c.destroy());
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const port = server.address().port;
+  const listen = async () => {
+    server = net.createServer((c) => c.destroy());
+    await new Promise((r) => server.listen(port, '127.0.0.1', r));
+  };
+  const close = () => new Promise((r) => server.close(r));
+  const child = w.spawn(['fifo', '--ip', '127.0.0.1', '--port', String(port), '--track-file', track, fifo]);
+  const exited = new Promise((r) => child.on('exit', (code) => r(code)));
+  t.after(() => child.kill('SIGKILL'));
+  const value = () => (fs.existsSync(track) ? fs.readFileSync(track, 'utf8').trim() : null);
+
+  await until(() => value() === '0', 10000, 'the track file at 0 while the port listens');
+  await close();
+  const gone = performance.now();
+  await until(() => value() === '1', 5000, 'the track file at 1 once nothing listens');
+  assert.ok(performance.now() - gone < 1500, 'at once, not at the next track check');
+  await listen();
+  await until(() => value() === '0', 5000, 'back to 0');
+
+  // lizardfs-ha restarting the server itself (it holds the lock): a refused connect is not a crash.
+  const holder = path.join(w.env.LIZARDFS_HA_STATE_DIR, `lock-127.0.0.1-${port}.holder`);
+  fs.mkdirSync(path.dirname(holder), { recursive: true });
+  fs.writeFileSync(holder, `${process.pid}\n`);
+  await close();
+  await sleep(1200);
+  assert.equal(value(), '0', 'no FAULT during our own restart');
+  fs.rmSync(holder);
+  await until(() => value() === '1', 5000, 'reported once no transition holds the lock');
+  assert.match(fs.readFileSync(path.join(w.env.FAKE_LFS_STATE, 'syslog'), 'utf8'), /track file .* = 1: nothing listens/);
+
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0);
+  assert.equal(value(), '0', 'a reader that is gone never keeps the node in FAULT');
 });

@@ -48,6 +48,13 @@ const variants = {
   'three-node unicast': { ...base, peers: ['10.0.0.12', '10.0.0.13'], priority: 80 },
   'fast (advert_int 0.5, fall 1)': { ...base, advertInt: 0.5, check: { fall: 1 } },
   'notify fifo': { ...base, fifo: { path: '/run/keepalived.fifo' } },
+  'notify fifo with the reader watching the server (track_file)': {
+    ...base,
+    advertInt: 0.5,
+    check: { fall: 1 },
+    fifo: { path: '/run/keepalived.fifo' },
+    trackFile: { path: '/run/lizardfs-ha/server.track' },
+  },
   'notify fifo, lab admin address': {
     ...base,
     adminIp: '10.213.0.11',
@@ -114,8 +121,14 @@ for (const [name, opts] of Object.entries(variants)) {
       const defaultAdmin = admin === '127.0.0.1 9421';
       assert.equal(
         value(g, 'vrrp_notify_fifo_script'),
-        `${opts.lizardfsHaPath} fifo${defaultAdmin ? '' : ` --ip ${opts.adminIp} --port ${opts.adminPort}`}`,
+        `${opts.lizardfsHaPath} fifo${defaultAdmin ? '' : ` --ip ${opts.adminIp} --port ${opts.adminPort}`}${opts.trackFile ? ` --track-file ${opts.trackFile.path}` : ''}`,
       );
+      if (opts.trackFile) {
+        const tf = findOne(tree, 'track_file');
+        assert.equal(value(tf, 'file'), opts.trackFile.path);
+        assert.equal(value(tf, 'weight'), '0', 'weight 0: non-zero means FAULT');
+        assert.deepEqual(findOne(inst, 'track_file').children.map((n) => n.key), [tf.args[0]]);
+      }
       for (const s of ['master', 'backup', 'fault', 'stop']) assert.equal(findAll(inst, `notify_${s}`).length, 0);
     } else {
       for (const s of ['master', 'backup', 'fault', 'stop']) {
@@ -200,6 +213,8 @@ const invalid = [
   ['adminPort', { adminPort: 70000 }],
   ['fifo.path', { fifo: { path: 'relative.fifo' } }],
   ['fifo', { fifo: 'yes' }],
+  ['trackFile', { trackFile: { path: '/run/t' } }],
+  ['trackFile.path', { fifo: { path: '/run/k.fifo' }, trackFile: { path: 'rel/t' } }],
   ['check.fall', { check: { fall: 0 } }],
   ['check.interval', { check: { interval: 0.5 } }],
   ['check', { check: 1 }],
@@ -272,7 +287,7 @@ test('keepalived -t accepts what `lizardfs-ha keepalived-config` prints', { skip
   const { spawnSync } = await import('node:child_process');
   const cli = join(root, 'bin', 'lizardfs-ha.js');
   const args = ['keepalived-config', '--node-address', '10.0.0.1', '--unicast-peer', '10.0.0.2', '--vip', '10.0.0.9/24', '--priority', '150', '--advert-int', '0.5', '--check-script', bed.check];
-  for (const extra of [[], ['--fifo', '/run/keepalived/lizardfs-ha.fifo']]) {
+  for (const extra of [[], ['--fifo', '/run/keepalived/lizardfs-ha.fifo'], ['--fifo', '/run/keepalived/lizardfs-ha.fifo', '--track-file', '/run/lizardfs-ha/server.track']]) {
     const out = spawnSync(process.execPath, [cli, ...args, ...extra], { encoding: 'utf8' });
     assert.equal(out.status, 0, out.stderr);
     const conf = join(bed.dir, `cli${extra.length}.conf`);

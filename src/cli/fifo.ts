@@ -7,6 +7,8 @@
 // new FIFO is opened.
 import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
+import { lockKey } from '../engine/lock.js';
 import type { Settings } from './options.js';
 import { collapseBacklog, parseFifoLine, type FifoEvent } from '../keepalived/fifo.js';
 import { RunLogger } from '../log/logger.js';
@@ -17,6 +19,8 @@ export interface FifoOptions {
   port: number;
   /** Only events of this vrrp_instance / group name; all when null. */
   instance: string | null;
+  /** keepalived track_file to keep at 1 while nothing listens on the server's admin port, else 0. */
+  trackFile?: string | null;
 }
 
 export async function runFifoReader(o: FifoOptions, s: Settings): Promise<number> {
@@ -85,6 +89,8 @@ export async function runFifoReader(o: FifoOptions, s: Settings): Promise<number
   };
   open();
 
+  const stopWatch = o.trackFile ? watchServer(o.trackFile, o, s, log, () => busy) : null;
+
   // Notice a FIFO recreated by a keepalived reload.
   const watcher = setInterval(() => {
     let now = -1;
@@ -131,6 +137,7 @@ export async function runFifoReader(o: FifoOptions, s: Settings): Promise<number
       if (s.json) process.stdout.write(`${JSON.stringify(report)}\n`);
     }
   } finally {
+    stopWatch?.();
     clearInterval(watcher);
     (socket as net.Socket | null)?.destroy();
     process.off('SIGTERM', onSignal);
@@ -143,21 +150,82 @@ export async function runFifoReader(o: FifoOptions, s: Settings): Promise<number
 
 /**
  * The reader's own options, as `notify` takes them: every transition option passes through; the
- * FIFO path, the reader-only --instance and --json go, and --ip/--port are given explicitly.
+ * FIFO path, the reader-only --instance, --track-file and --json go, --ip/--port are given explicitly.
  */
 export function notifyArgs(readerArgs: string[], fifoPath: string): string[] {
   const out: string[] = [];
   for (let i = 0; i < readerArgs.length; i++) {
     const a = readerArgs[i] ?? '';
     if (a === fifoPath) continue;
-    if (['--instance', '--ip', '--port'].includes(a)) {
+    if (['--instance', '--ip', '--port', '--track-file'].includes(a)) {
       i++;
       continue;
     }
-    if (/^--(instance|ip|port)=/.test(a)) continue;
+    if (/^--(instance|ip|port|track-file)=/.test(a)) continue;
     // The worker's report is in the history; the reader prints its own line for it.
     if (a === '--json') continue;
     out.push(a);
   }
   return out;
+}
+
+/**
+ * The fast half of the health check, for keepalived's track_file: a TCP connect to the local admin
+ * port every WATCH_INTERVAL_MS (no process started). Refused = nothing listens = the server died:
+ * write 1 at once (keepalived: FAULT, the VIP moves). Accepted: 0. A timeout or any other error says
+ * nothing (a hung server is the track script's job). While a transition holds the server's lock
+ * (this reader's or an operator's), a refused connect is lizardfs-ha's own restart: not reported.
+ * On exit the file goes back to 0, so a reader that is gone never keeps a healthy node in FAULT.
+ */
+export const WATCH_INTERVAL_MS = 200;
+
+export function watchServer(file: string, o: { ip: string; port: number }, s: Settings, log: RunLogger, busy: () => boolean): () => void {
+  const holderFile = path.join(s.stateDir, `lock-${lockKey(o.ip, o.port)}.holder`);
+  let last: string | null = null;
+  const write = (v: '0' | '1', why: string) => {
+    if (v === last) return;
+    try {
+      fs.writeFileSync(file, `${v}\n`);
+      last = v;
+      log.log(v === '1' ? 'warning' : 'info', `track file ${file} = ${v}: ${why}`);
+    } catch (e) {
+      log.warn(`cannot write track file ${file}: ${(e as Error).message}`);
+    }
+  };
+  const transitionRunning = (): boolean => {
+    if (busy()) return true;
+    try {
+      const pid = Number(fs.readFileSync(holderFile, 'utf8').trim());
+      if (!pid) return false;
+      process.kill(pid, 0);
+      return true;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  };
+  let probing = false;
+  const tick = () => {
+    if (probing) return;
+    probing = true;
+    const sock = net.connect({ host: o.ip, port: o.port });
+    let done = false;
+    const end = (state: 'listening' | 'refused' | 'unknown') => {
+      if (done) return;
+      done = true;
+      sock.destroy();
+      probing = false;
+      if (state === 'listening') write('0', `${o.ip}:${o.port} accepts connections`);
+      else if (state === 'refused' && !transitionRunning()) write('1', `nothing listens on ${o.ip}:${o.port}: the metadata server is gone`);
+    };
+    sock.setTimeout(WATCH_INTERVAL_MS * 2, () => end('unknown'));
+    sock.once('connect', () => end('listening'));
+    sock.once('error', (e: NodeJS.ErrnoException) => end(e.code === 'ECONNREFUSED' ? 'refused' : 'unknown'));
+  };
+  tick();
+  const timer = setInterval(tick, WATCH_INTERVAL_MS);
+  log.info(`watching ${o.ip}:${o.port} every ${WATCH_INTERVAL_MS} ms for keepalived's track file ${file}`);
+  return () => {
+    clearInterval(timer);
+    write('0', 'reader exiting: the track script alone decides');
+  };
 }

@@ -31,6 +31,7 @@ const FLAG: Record<string, string> = {
   adminPort: '--admin-port',
   nodeName: '--node-name',
   fifo: '--fifo',
+  trackFile: '--track-file',
   check: '--check-*',
 };
 
@@ -53,6 +54,7 @@ export function keepalivedConfigFromFlags(raw: Record<string, string | string[] 
     adminPort: check(int(1, 65535), str('adminPort'), '--admin-port'),
     ...(raw.nodeName ? { nodeName: str('nodeName') } : {}),
     ...(raw.fifo ? { fifo: { path: str('fifo') } } : {}),
+    ...(raw.trackFile ? { trackFile: { path: str('trackFile') } } : {}),
     check: {
       interval: check(int(1, 3600), str('checkInterval'), '--check-interval'),
       fall: check(int(1, 255), str('checkFall'), '--check-fall'),

@@ -169,7 +169,7 @@ const waitSchema = z
   .pipe(z.string().check(z.regex(/^\d+(\.\d+)?$/, 'expected a number of seconds, e.g. 600 or 0 (wait within --deadline only)')), z.transform(Number))
   .check(z.refine((n: number) => n <= 86400, 'expected at most 86400 seconds'));
 
-const pathSchema = text((v) => v.length > 0 && !v.includes('\0'), 'expected a path (not empty, no NUL bytes)');
+export const pathSchema = text((v) => v.length > 0 && !v.includes('\0'), 'expected a path (not empty, no NUL bytes)');
 const commandSchema = text(
   (v) => v.length > 0 && !/\s/.test(v),
   'expected one program name or path without spaces (use --exec-prefix for wrappers)',

@@ -1,9 +1,10 @@
 // The command-line surface: commands, options, help. Also the single source of the man page and the
 // shell completion (scripts/gen-docs.mjs reads buildProgram()).
+import path from 'node:path';
 import { Command, Option } from 'commander';
 import { EXIT, type Role } from '../engine/types.js';
 import type { TransitionRequest } from '../engine/transition.js';
-import { check, countSchema, DEFAULTS, ENV, InputError, ipSchema, portSchema, resolveSettings, STATE_ROLES, stateSchema, type RawOptions, type Settings } from './options.js';
+import { check, countSchema, DEFAULTS, ENV, InputError, ipSchema, pathSchema, portSchema, resolveSettings, STATE_ROLES, stateSchema, type RawOptions, type Settings } from './options.js';
 
 export const VERSION = '0.1.0';
 
@@ -162,14 +163,16 @@ export function buildProgram(env: NodeJS.ProcessEnv = process.env, fromFile: Map
       .argument('<path>', 'the FIFO (vrrp_notify_fifo)')
       .addOption(new Option('--ip <ip>', 'local metadata server address (default 127.0.0.1)'))
       .addOption(new Option('--port <port>', 'local metadata server port (default 9421)'))
-      .addOption(new Option('--instance <name>', 'only events of this vrrp_instance or group (default: all)')),
+      .addOption(new Option('--instance <name>', 'only events of this vrrp_instance or group (default: all)'))
+      .addOption(new Option('--track-file <path>', "also watch the server's admin port (TCP connect every 0.2 s) and keep this keepalived track_file at 1 while nothing listens there, else 0")),
   )
     .addHelpText('after', EXIT_HELP)
-    .action(async (fifoPath: string, raw: RawOptions & { ip?: string; port?: string; instance?: string }) => {
+    .action(async (fifoPath: string, raw: RawOptions & { ip?: string; port?: string; instance?: string; trackFile?: string }) => {
       const t = notifyTarget('master', raw, env);
       const s = resolveSettings(raw, env, fromFile);
+      const trackFile = raw.trackFile === undefined ? null : path.resolve(check(pathSchema, raw.trackFile, '--track-file'));
       const { runFifoReader } = await import('./fifo.js');
-      process.exitCode = await runFifoReader({ path: fifoPath, ip: t.ip, port: t.port, instance: raw.instance ?? null }, s);
+      process.exitCode = await runFifoReader({ path: fifoPath, ip: t.ip, port: t.port, instance: raw.instance ?? null, trackFile }, s);
     });
 
   for (const [name, role] of [
@@ -288,6 +291,7 @@ export function buildProgram(env: NodeJS.ProcessEnv = process.env, fromFile: Map
     .option('--admin-ip <ip>', 'where the local metadata server answers', '127.0.0.1')
     .option('--admin-port <port>', 'its admin port', '9421')
     .option('--fifo <path>', "deliver events through keepalived's notify FIFO to `lizardfs-ha fifo` instead of notify_* hooks")
+    .option('--track-file <path>', 'with --fifo: the reader also watches the server and keeps this keepalived track_file (FAULT the moment the server is gone), e.g. /run/lizardfs-ha/server.track')
     .option('--check-interval <seconds>', 'track script interval (whole seconds)', '1')
     .option('--check-fall <n>', 'failed checks before FAULT', '2')
     .option('--check-rise <n>', 'good checks before the node may hold the VIP again', '2')

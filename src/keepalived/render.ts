@@ -56,6 +56,13 @@ export interface KeepalivedOptions {
    * `lizardfs-ha fifo` reader instead of notify_* hooks.
    */
   fifo?: { path: string };
+  /**
+   * With `fifo`: the reader also watches the local server's admin port (a TCP connect every 0.2 s),
+   * and writes 1 to this file the moment nothing listens there, 0 when it
+   * does; keepalived reads it on every change (track_file, weight 0: non-zero = FAULT). A crashed
+   * server then costs the VIP at once instead of at the next failed check.
+   */
+  trackFile?: { path: string };
   check?: KeepalivedCheckOptions;
 }
 
@@ -187,6 +194,13 @@ export function validateKeepalivedOptions(options: KeepalivedOptions): Keepalive
     else path('fifo.path', f.path);
   }
 
+  if (o.trackFile !== undefined) {
+    const f = o.trackFile as Record<string, unknown> | null;
+    if (typeof f !== 'object' || f === null) bad('trackFile', f, 'an object { path }');
+    else path('trackFile.path', f.path);
+    if (o.fifo === undefined) bad('trackFile', f?.path ?? f, 'fifo as well (the FIFO reader is what watches the server)');
+  }
+
   if (o.check !== undefined) {
     const c = o.check as Record<string, unknown> | null;
     if (typeof c !== 'object' || c === null) {
@@ -251,7 +265,7 @@ export function renderKeepalivedConfig(options: KeepalivedOptions): string {
       '    # Transitions in order, to one reader keepalived starts itself (FIFO path',
       '    # appended as its last argument; 127.0.0.1 9421 unless --ip/--port).',
       `    vrrp_notify_fifo ${o.fifo.path}`,
-      `    vrrp_notify_fifo_script "${o.lizardfsHaPath} fifo${defaultAdmin ? '' : ` --ip ${o.adminIp} --port ${o.adminPort}`}"`,
+      `    vrrp_notify_fifo_script "${o.lizardfsHaPath} fifo${defaultAdmin ? '' : ` --ip ${o.adminIp} --port ${o.adminPort}`}${o.trackFile ? ` --track-file ${o.trackFile.path}` : ''}"`,
     );
   }
   add('}', '');
@@ -270,6 +284,22 @@ export function renderKeepalivedConfig(options: KeepalivedOptions): string {
     '    weight 0',
     '}',
     '',
+  );
+  if (o.trackFile) {
+    add(
+      '# Written by the FIFO reader: 1 the moment nothing listens on the local admin',
+      '# port (the server died), 0 when it does; not while lizardfs-ha itself restarts',
+      '# the server. Non-zero with weight 0 means FAULT at once, without waiting for',
+      '# the next failed check.',
+      'track_file trk_lizardfs {',
+      `    file "${o.trackFile.path}"`,
+      '    weight 0',
+      '    init_file 0 overwrite',
+      '}',
+      '',
+    );
+  }
+  add(
     `vrrp_instance ${o.instanceName} {`,
     '    # BACKUP + nopreempt: a node that comes back never takes the VIP from a',
     '    # working master; moving the master role again costs clients a reconnect',
@@ -301,6 +331,7 @@ export function renderKeepalivedConfig(options: KeepalivedOptions): string {
     '    track_script {',
     '        chk_lizardfs',
     '    }',
+    ...(o.trackFile ? ['', '    track_file {', '        trk_lizardfs', '    }'] : []),
   );
   if (o.fifo) {
     add('', '    # No notify_* hooks: the FIFO reader already gets every transition.');
