@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
-import type { Caller } from '../engine/transition.js';
+import { whoCalled, type Caller } from '../engine/caller.js';
 
 export type DetachWhen = 'auto' | 'always' | 'never';
 
@@ -21,13 +21,9 @@ const CALLER_ENV = 'LIZARDFS_HA_INTERNAL_CALLER';
 const SHORT_LIVED_EVENTS = new Set(['STOP', 'DELETED']);
 
 export function shouldDetach(when: DetachWhen, event: string, env: NodeJS.ProcessEnv = process.env): boolean {
-  if (isWorker(env)) return false;
-  if (when === 'never') return false;
+  // A worker never detaches again.
+  if (handedOverTo(env) !== null || when === 'never') return false;
   return when === 'always' || SHORT_LIVED_EVENTS.has(event);
-}
-
-function isWorker(env: NodeJS.ProcessEnv): boolean {
-  return env[ARRIVAL_ENV] !== undefined;
 }
 
 /** In a worker: the stamp its hook took on arrival and who called the hook (keepalived); else null. */
@@ -44,14 +40,6 @@ export function handedOverTo(env: NodeJS.ProcessEnv = process.env): { arrival: b
   return { arrival: BigInt(stamp), caller };
 }
 
-function parentName(): string | null {
-  try {
-    return fs.readFileSync(`/proc/${process.ppid}/comm`, 'utf8').trim();
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Run this same command line (or `args`: script and arguments) again in a new session (setsid), wait
  * for it, and return its exit code (null when it could not be started).
@@ -59,13 +47,7 @@ function parentName(): string | null {
  * shared, so a person running it by hand still sees the result; keepalived's are /dev/null anyway.
  */
 export function runDetached(stamp: bigint, args: string[] = process.argv.slice(1)): Promise<number | null> {
-  let user = 'unknown';
-  try {
-    user = os.userInfo().username;
-  } catch {
-    // No passwd entry.
-  }
-  const caller: Caller = { pid: process.pid, ppid: process.ppid, parent: parentName(), user };
+  const caller = whoCalled();
   const child = spawn(process.execPath, [...process.execArgv, ...args], {
     detached: true,
     stdio: ['ignore', 'inherit', 'inherit'],

@@ -7,8 +7,7 @@
 // new FIFO is opened.
 import fs from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
-import { lockKey } from '../engine/lock.js';
+import { lockKey, TransitionLock } from '../engine/lock.js';
 import type { Settings } from './options.js';
 import { collapseBacklog, parseFifoLine, type FifoEvent } from '../keepalived/fifo.js';
 import { RunLogger } from '../log/logger.js';
@@ -180,7 +179,7 @@ export function notifyArgs(readerArgs: string[], fifoPath: string): string[] {
 export const WATCH_INTERVAL_MS = 200;
 
 export function watchServer(file: string, o: { ip: string; port: number }, s: Settings, log: RunLogger, busy: () => boolean): () => void {
-  const holderFile = path.join(s.stateDir, `lock-${lockKey(o.ip, o.port)}.holder`);
+  const lock = new TransitionLock(s.stateDir, lockKey(o.ip, o.port));
   let last: string | null = null;
   const write = (v: '0' | '1', why: string) => {
     if (v === last) return;
@@ -192,17 +191,7 @@ export function watchServer(file: string, o: { ip: string; port: number }, s: Se
       log.warn(`cannot write track file ${file}: ${(e as Error).message}`);
     }
   };
-  const transitionRunning = (): boolean => {
-    if (busy()) return true;
-    try {
-      const pid = Number(fs.readFileSync(holderFile, 'utf8').trim());
-      if (!pid) return false;
-      process.kill(pid, 0);
-      return true;
-    } catch (e) {
-      return (e as NodeJS.ErrnoException).code === 'EPERM';
-    }
-  };
+  const transitionRunning = (): boolean => busy() || lock.busy();
   let probing = false;
   const tick = () => {
     if (probing) return;

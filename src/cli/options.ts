@@ -6,6 +6,7 @@ import path from 'node:path';
 import * as z from 'zod/mini';
 import { FLAVORS, type Flavor } from '../lizardfs/flavor.js';
 import type { Method, ServiceManager } from '../engine/types.js';
+import type { DetachWhen } from './detach.js';
 
 export class InputError extends Error {
   override name = 'InputError';
@@ -113,7 +114,7 @@ export interface Settings {
   metricsFile: string | null;
   demoteGraceMs: number;
   /** notify only: hand the transition to a worker in its own session (see detach.ts). */
-  detach: 'auto' | 'always' | 'never';
+  detach: DetachWhen;
   /** How long a promotion may wait for a live old master to step down, beyond --deadline; null: the command's default. */
   splitBrainWaitMs: number | null;
 }

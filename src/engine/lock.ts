@@ -134,6 +134,12 @@ export class TransitionLock {
     }
   }
 
+  /** Is a transition running now (the holder file names a live process)? */
+  busy(): boolean {
+    const pid = this.holder();
+    return pid !== null && pidAlive(pid);
+  }
+
   holder(): number | null {
     try {
       return Number(fs.readFileSync(path.join(this.dir, `lock-${this.key}.holder`), 'utf8').trim()) || null;

@@ -1,6 +1,5 @@
 // observe -> plan -> act -> verify, under the per-server lock, with one deadline for all of it.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Settings } from '../cli/options.js';
 import { formatArgv, type CommandResult } from '../exec/run.js';
@@ -8,6 +7,7 @@ import { ConfigError, readMasterConfig, type MasterConfig } from '../lizardfs/co
 import type { ServerStatus } from '../lizardfs/status.js';
 import { RunLogger } from '../log/logger.js';
 import { executeSteps, type StepRecord } from './act.js';
+import { whoCalled, type Caller } from './caller.js';
 import { Deadline } from './deadline.js';
 import { lockKey, TransitionLock } from './lock.js';
 import { observeServer } from './observe.js';
@@ -24,6 +24,8 @@ export interface TransitionRequest {
   /** Set in a detached worker (cli/detach.ts): the hook's arrival stamp and its caller. */
   handedOver?: { arrival: bigint; caller: Caller | null } | null;
 }
+
+export type { Caller };
 
 export interface TransitionReport {
   command: TransitionRequest['command'];
@@ -45,13 +47,6 @@ export interface TransitionReport {
   signals: string[];
   /** CLOCK_MONOTONIC stamp of this event's arrival: the order in which events count. */
   arrival: string | null;
-}
-
-export interface Caller {
-  pid: number;
-  ppid: number;
-  parent: string | null;
-  user: string;
 }
 
 export function planOptions(s: Settings, ip: string, port: number): PlanOptions {
@@ -334,22 +329,6 @@ export function describeStatus(st: ServerStatus): string {
   if (!st.reachable) return `not answering (${st.reason})`;
   if (st.personality === 'unknown') return `answering with an unknown personality, metadata version ${st.metadataVersion}`;
   return `${st.personality} ${st.serverStatus}, metadata version ${st.metadataVersion}`;
-}
-
-function whoCalled(): Caller {
-  let parent: string | null = null;
-  try {
-    parent = fs.readFileSync(`/proc/${process.ppid}/comm`, 'utf8').trim();
-  } catch {
-    parent = null;
-  }
-  let user = 'unknown';
-  try {
-    user = process.env.SUDO_USER ? `${os.userInfo().username} (sudo by ${process.env.SUDO_USER})` : os.userInfo().username;
-  } catch {
-    // No passwd entry.
-  }
-  return { pid: process.pid, ppid: process.ppid, parent, user };
 }
 
 export const HISTORY_FILE = 'history.jsonl';

@@ -14,10 +14,10 @@ import { mkdtempSync, rmSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LAB, lab } from './lab.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
-const LAB = join(root, 'lab', 'lab.sh');
 const FAKE_LFS = join(root, 'test', 'fixtures', 'bin', 'fake-lfs');
 const HOSTS = ['h1', 'h2'];
 
@@ -35,13 +35,6 @@ let workdir;
 let nsPrefix;
 let failed = false;
 
-function lab(...args) {
-  const r = spawnSync(LAB, args, { encoding: 'utf8', timeout: 120_000 });
-  if (r.status !== 0) {
-    throw new Error(`lab.sh ${args.join(' ')} failed (${r.status ?? r.signal}):\n${r.stderr}${r.stdout}`);
-  }
-  return r.stdout.trim();
-}
 const labIn = (cmd, ...args) => lab(cmd, workdir, ...args);
 
 function show(host) {

@@ -16,10 +16,10 @@ import { existsSync, mkdtempSync, openSync, closeSync, readdirSync, readFileSync
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LAB, lab } from './lab.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
-const LAB = join(root, 'lab', 'lab.sh');
 const PROVISION = join(root, 'lab', 'saunafs', 'provision.sh');
 const CLI = join(root, 'bin', 'lizardfs-ha.js');
 const HOSTS = ['h1', 'h2'];
@@ -43,13 +43,6 @@ const now = () => Date.now() / 1000;
 let workdir;
 let nsPrefix;
 
-function lab(...args) {
-  const r = spawnSync(LAB, args, { encoding: 'utf8', timeout: 150_000 });
-  if (r.status !== 0) {
-    throw new Error(`lab.sh ${args.join(' ')} failed (${r.status ?? r.signal}):\n${r.stderr}${r.stdout}`);
-  }
-  return r.stdout.trim();
-}
 const labIn = (cmd, ...args) => lab(cmd, workdir, ...args);
 const labTry = (cmd, ...args) => spawnSync(LAB, [cmd, workdir, ...args], { encoding: 'utf8', timeout: 60_000 });
 
