@@ -398,13 +398,25 @@ test('real SaunaFS metadata servers: failover end to end', { timeout: 20 * 60_00
     const arrivals = join(workdir, master, 'state', `arrivals-${IP[master]}-${PORT}`);
     const hook = await waitFor(`${master}'s STOP hook to start`, 15, () => readdirSync(inflight)[0], 20);
     let killed = 'already gone (keepalived or the hook itself was first)';
-    try {
-      const pgid = Number(readFileSync(`/proc/${hook}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[2]);
-      await waitFor(`${master}'s STOP worker to stamp its arrival`, 10, () => !existsSync(`/proc/${hook}`) || (existsSync(arrivals) && readdirSync(arrivals).length > 0), 20);
-      process.kill(-pgid, 'SIGKILL');
-      killed = `SIGKILLed its process group ${pgid}`;
-    } catch {
-      // ENOENT/ESRCH: the hook is gone already.
+    // The process group of a pid, or null once it is gone.
+    const pgrp = (pid) => {
+      try {
+        return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[2]);
+      } catch {
+        return null;
+      }
+    };
+    const pgid = pgrp(hook);
+    if (pgid !== null) {
+      // The hook's own placeholder stamp (same group) does not count: only the worker's, in a session of its own.
+      const workerStamped = () => existsSync(arrivals) && readdirSync(arrivals).some((n) => ![null, pgid].includes(pgrp(Number(n.split('-')[1]))));
+      await waitFor(`${master}'s STOP worker to stamp its arrival`, 10, () => pgrp(hook) === null || workerStamped(), 20);
+      try {
+        process.kill(-pgid, 'SIGKILL');
+        killed = `SIGKILLed its process group ${pgid}`;
+      } catch {
+        // ESRCH: the hook finished first.
+      }
     }
     step(`d: ${master}'s STOP hook (pid ${hook}): ${killed}`);
     await stopping;
